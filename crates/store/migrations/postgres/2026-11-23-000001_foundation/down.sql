@@ -1,0 +1,16 @@
+DROP TABLE audit_head;
+DROP TABLE audit_events;
+DROP FUNCTION audit_events_append_only;
+DROP TABLE patient_access_devices;
+DROP TABLE patient_coverages;
+DROP TABLE patient_diagnoses;
+DROP TABLE patient_labs;
+DROP TABLE patient_measurements;
+DROP TABLE patient_allergies;
+DROP TABLE patients;
+DROP TABLE api_tokens;
+DROP TABLE login_attempts;
+DROP TABLE sessions;
+DROP TABLE user_roles;
+DROP TABLE users;
+DROP TABLE branches;

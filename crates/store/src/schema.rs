@@ -1,0 +1,239 @@
+//! Diesel table definitions, written to match `migrations/{sqlite,postgres}` (the schema-equivalence test compares
+//! the two migrated databases). Column order matches the migrations so `all_columns` loads into the row structs.
+
+diesel::table! {
+    branches (id) {
+        id -> Text,
+        version -> BigInt,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        time_zone -> Text,
+        is_main -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        version -> BigInt,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        totp_secret -> Nullable<Text>,
+        disabled -> Bool,
+        home_branch_id -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_roles (user_id, branch_id, role) {
+        user_id -> Text,
+        branch_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> Text,
+        username -> Text,
+        remote_addr -> Text,
+        succeeded -> Bool,
+        attempted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    patients (id) {
+        id -> Text,
+        version -> BigInt,
+        branch_id -> Text,
+        mrn -> Text,
+        given_name -> Text,
+        middle_name -> Nullable<Text>,
+        family_name -> Text,
+        given_key -> Text,
+        family_key -> Text,
+        birth_date -> Date,
+        sex -> Text,
+        language -> Text,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        address_line1 -> Nullable<Text>,
+        address_line2 -> Nullable<Text>,
+        city -> Nullable<Text>,
+        region -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        country -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        emergency_contact_name -> Nullable<Text>,
+        emergency_contact_relationship -> Nullable<Text>,
+        emergency_contact_phone -> Nullable<Text>,
+        status -> Text,
+        site_of_care -> Text,
+        possible_duplicate_of -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patient_allergies (id) {
+        id -> Text,
+        version -> BigInt,
+        patient_id -> Text,
+        substance -> Nullable<Text>,
+        drug_class -> Nullable<Text>,
+        reaction -> Nullable<Text>,
+        severity -> Text,
+        kind -> Text,
+        status -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patient_measurements (id) {
+        id -> Text,
+        patient_id -> Text,
+        kind -> Text,
+        value -> Text,
+        unit -> Text,
+        measured_at -> Timestamp,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patient_labs (id) {
+        id -> Text,
+        patient_id -> Text,
+        loinc -> Text,
+        value -> Text,
+        unit -> Text,
+        collected_at -> Timestamp,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patient_diagnoses (id) {
+        id -> Text,
+        patient_id -> Text,
+        icd10 -> Text,
+        description -> Nullable<Text>,
+        is_primary -> Bool,
+        onset_date -> Nullable<Date>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patient_coverages (id) {
+        id -> Text,
+        version -> BigInt,
+        patient_id -> Text,
+        payer_name -> Text,
+        member_id -> Text,
+        group_number -> Nullable<Text>,
+        priority -> Integer,
+        effective_from -> Date,
+        effective_to -> Nullable<Date>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patient_access_devices (id) {
+        id -> Text,
+        version -> BigInt,
+        patient_id -> Text,
+        kind -> Text,
+        lumens -> Integer,
+        site -> Text,
+        inserted_on -> Date,
+        removed_on -> Nullable<Date>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (seq) {
+        seq -> BigInt,
+        occurred_at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_name -> Text,
+        actor_roles -> Text,
+        branch_id -> Nullable<Text>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        patient_id -> Nullable<Text>,
+        diff -> Text,
+        reason -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+        last_hash -> Text,
+    }
+}
+
+diesel::joinable!(users -> branches (home_branch_id));
+diesel::joinable!(user_roles -> users (user_id));
+diesel::joinable!(user_roles -> branches (branch_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(patients -> branches (branch_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    branches,
+    users,
+    user_roles,
+    sessions,
+    login_attempts,
+    api_tokens,
+    patients,
+    patient_allergies,
+    patient_measurements,
+    patient_labs,
+    patient_diagnoses,
+    patient_coverages,
+    patient_access_devices,
+    audit_events,
+    audit_head,
+);
