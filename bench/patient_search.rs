@@ -70,14 +70,10 @@ struct Figures {
 fn main() -> anyhow::Result<()> {
     let patients = parse_args()?;
     let queries = build_queries(patients);
-    eprintln!(
-        "patient-search: {patients} patients, {QUERIES} queries after {WARM_UP} warm-up (app layer, no HTTP)"
-    );
+    eprintln!("patient-search: {patients} patients, {QUERIES} queries after {WARM_UP} warm-up (app layer, no HTTP)");
     let mut results = vec![run_sqlite(patients, &queries)?];
     match std::env::var(POSTGRES_ENV) {
-        Ok(url) if !url.trim().is_empty() => {
-            results.push(run_postgres(url.trim(), patients, &queries)?)
-        }
+        Ok(url) if !url.trim().is_empty() => results.push(run_postgres(url.trim(), patients, &queries)?),
         _ => eprintln!("{POSTGRES_ENV} is not set: PostgreSQL was not measured"),
     }
     print_report(patients, &results);
@@ -91,10 +87,7 @@ fn parse_args() -> anyhow::Result<usize> {
         match arg.as_str() {
             "--patients" => {
                 let value = args.next().context("--patients needs a number")?;
-                patients = value
-                    .replace('_', "")
-                    .parse()
-                    .with_context(|| format!("--patients {value}"))?;
+                patients = value.replace('_', "").parse().with_context(|| format!("--patients {value}"))?;
             }
             "-h" | "--help" => {
                 println!(
@@ -117,13 +110,7 @@ fn build_queries(patients: usize) -> Vec<(Kind, String)> {
     let now = chrono::Utc::now().naive_utc();
     let per_branch = (patients / 2).clamp(1, 500);
     let mut sample = generate_patients(SEED, &HOME_INFUSION_BRANCH, per_branch, 0, now);
-    sample.extend(generate_patients(
-        SEED,
-        &INFUSION_CENTRE_BRANCH,
-        per_branch,
-        0,
-        now,
-    ));
+    sample.extend(generate_patients(SEED, &INFUSION_CENTRE_BRANCH, per_branch, 0, now));
     let total: u64 = MIX.iter().map(|m| m.1).sum();
     (0..(WARM_UP + QUERIES) as u64)
         .map(|i| {
@@ -163,19 +150,12 @@ fn run_sqlite(patients: usize, queries: &[(Kind, String)]) -> anyhow::Result<Fig
     result
 }
 
-fn run_postgres(
-    admin_url: &str,
-    patients: usize,
-    queries: &[(Kind, String)],
-) -> anyhow::Result<Figures> {
+fn run_postgres(admin_url: &str, patients: usize, queries: &[(Kind, String)]) -> anyhow::Result<Figures> {
     let name = format!("bench_{}", uuid::Uuid::now_v7().simple());
-    let mut admin = diesel::PgConnection::establish(admin_url)
-        .with_context(|| format!("connecting with {POSTGRES_ENV}"))?;
-    admin
-        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-        .context("creating the benchmark database")?;
-    let result = with_database(admin_url, &name)
-        .and_then(|url| run_backend("postgres", &url, patients, queries));
+    let mut admin =
+        diesel::PgConnection::establish(admin_url).with_context(|| format!("connecting with {POSTGRES_ENV}"))?;
+    admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).context("creating the benchmark database")?;
+    let result = with_database(admin_url, &name).and_then(|url| run_backend("postgres", &url, patients, queries));
     let dropped = admin.batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"));
     let figures = result?;
     dropped.with_context(|| format!("dropping database {name}"))?;
@@ -188,13 +168,8 @@ fn with_database(url: &str, name: &str) -> anyhow::Result<String> {
         Some((base, query)) => (base, Some(query)),
         None => (url, None),
     };
-    let host_start = base
-        .find("://")
-        .map(|i| i + 3)
-        .context("the PostgreSQL URL has no scheme")?;
-    let host_end = base[host_start..]
-        .find('/')
-        .map_or(base.len(), |i| host_start + i);
+    let host_start = base.find("://").map(|i| i + 3).context("the PostgreSQL URL has no scheme")?;
+    let host_end = base[host_start..].find('/').map_or(base.len(), |i| host_start + i);
     let mut out = format!("{}/{name}", &base[..host_end]);
     if let Some(query) = query {
         out.push('?');
@@ -210,61 +185,32 @@ fn run_backend(
     queries: &[(Kind, String)],
 ) -> anyhow::Result<Figures> {
     let pool = store::open_pool(&store::DatabaseUrl::parse(url)?, 8)?;
-    let app = App::new(
-        pool.clone(),
-        Arc::new(SystemClock),
-        SecurityConfig::default(),
-    );
-    app.migrate(chrono_tz::America::New_York)
-        .context("migrating")?;
+    let app = App::new(pool.clone(), Arc::new(SystemClock), SecurityConfig::default());
+    app.migrate(chrono_tz::America::New_York).context("migrating")?;
 
     eprintln!("{backend}: loading {patients} patients …");
     let started = Instant::now();
     testkit::demo::load_bulk_patients(&app, &pool, patients, SEED)?;
     let load = started.elapsed();
 
-    let grants = app
-        .list_branches()?
-        .iter()
-        .map(|b| RoleGrant {
-            branch_id: b.id,
-            role: Role::Intake,
-        })
-        .collect();
+    let grants = app.list_branches()?.iter().map(|b| RoleGrant { branch_id: b.id, role: Role::Intake }).collect();
     let input = UserInput {
         username: Some("bench-intake".into()),
         display_name: None,
         password: Some("bench-intake-password".into()),
     };
-    let user = app.create_user(
-        &Caller::cli(),
-        CreateUser {
-            input,
-            grants,
-            home_branch: None,
-        },
-    )?;
+    let user = app.create_user(&Caller::cli(), CreateUser { input, grants, home_branch: None })?;
     let caller = Caller::user(user, AuthMethod::Session, None);
 
     eprintln!("{backend}: searching …");
     let mut timed = Vec::with_capacity(QUERIES);
     for (i, (kind, q)) in queries.iter().enumerate() {
-        let search = PatientSearch {
-            q: Some(q.clone()),
-            cursor: None,
-            limit: Some(PAGE),
-        };
+        let search = PatientSearch { q: Some(q.clone()), cursor: None, limit: Some(PAGE) };
         let started = Instant::now();
-        let page = app
-            .search_patients(&caller, &search)
-            .with_context(|| format!("searching {q:?}"))?;
+        let page = app.search_patients(&caller, &search).with_context(|| format!("searching {q:?}"))?;
         let took = started.elapsed();
         if i >= WARM_UP {
-            timed.push(Timed {
-                kind: *kind,
-                took,
-                rows: page.items.len(),
-            });
+            timed.push(Timed { kind: *kind, took, rows: page.items.len() });
         }
     }
     let mut unmatched: Vec<&str> = queries[WARM_UP..]
@@ -278,31 +224,17 @@ fn run_backend(
     if !unmatched.is_empty() {
         eprintln!("{backend}: these queries for existing patients found nobody: {unmatched:?}");
     }
-    Ok(Figures {
-        backend,
-        load,
-        timed,
-    })
+    Ok(Figures { backend, load, timed })
 }
 
 fn print_report(patients: usize, results: &[Figures]) {
     println!();
-    println!(
-        "patient search, app layer (App::search_patients, no HTTP): {patients} patients, limit {PAGE},"
-    );
+    println!("patient search, app layer (App::search_patients, no HTTP): {patients} patients, limit {PAGE},");
     println!("{QUERIES} timed queries after {WARM_UP} warm-up, one thread");
     println!();
     println!(
         "{:<9} {:>8} {:>11} {:>8} {:>8} {:>8} {:>8} {:>10} {:>10}",
-        "backend",
-        "load s",
-        "load rows/s",
-        "p50 ms",
-        "p90 ms",
-        "p99 ms",
-        "max ms",
-        "queries/s",
-        "rows/s"
+        "backend", "load s", "load rows/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "queries/s", "rows/s"
     );
     for f in results {
         let mut times: Vec<Duration> = f.timed.iter().map(|t| t.took).collect();
@@ -323,9 +255,7 @@ fn print_report(patients: usize, results: &[Figures]) {
         );
     }
     println!();
-    println!(
-        "by query kind: p50 / p99 / max ms, mean rows returned (of {PAGE}), queries with no result"
-    );
+    println!("by query kind: p50 / p99 / max ms, mean rows returned (of {PAGE}), queries with no result");
     let mut header = format!("{:<18} {:>5}", "kind", "n");
     for f in results {
         header.push_str(&format!("  {:<36}", f.backend));

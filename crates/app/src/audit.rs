@@ -20,33 +20,24 @@ pub struct AuditQuery {
 }
 
 fn non_empty(value: &Option<String>) -> Option<String> {
-    value
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
 }
 
 impl App {
     /// Audit events, newest first.
-    pub fn list_audit_events(
-        &self,
-        caller: &Caller,
-        query: &AuditQuery,
-    ) -> Result<Page<AuditEvent>, AppError> {
+    pub fn list_audit_events(&self, caller: &Caller, query: &AuditQuery) -> Result<Page<AuditEvent>, AppError> {
         caller.require(Permission::AuditRead)?;
         let limit = page_size(query.limit)?;
-        let before_seq =
-            match non_empty(&query.cursor) {
-                None => None,
-                Some(text) => Some(text.parse::<i64>().map_err(|_| {
-                    AppError::invalid("cursor", "is not a cursor this server issued")
-                })?),
-            };
-        if let (Some(from), Some(to)) = (query.from, query.to) {
-            if to <= from {
-                return Err(AppError::invalid("to", "must be after from"));
-            }
+        let before_seq = match non_empty(&query.cursor) {
+            None => None,
+            Some(text) => Some(
+                text.parse::<i64>().map_err(|_| AppError::invalid("cursor", "is not a cursor this server issued"))?,
+            ),
+        };
+        if let (Some(from), Some(to)) = (query.from, query.to)
+            && to <= from
+        {
+            return Err(AppError::invalid("to", "must be after from"));
         }
         let filter = AuditFilter {
             entity_id: non_empty(&query.entity_id),
@@ -61,11 +52,7 @@ impl App {
         let mut items = AuditRepository::new(&mut *self.conn()?).list(&filter)?;
         let more = items.len() as i64 > limit;
         items.truncate(limit as usize);
-        let next_cursor = if more {
-            items.last().map(|e| e.seq.to_string())
-        } else {
-            None
-        };
+        let next_cursor = if more { items.last().map(|e| e.seq.to_string()) } else { None };
         Ok(Page { items, next_cursor })
     }
 

@@ -41,11 +41,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 }
 
 fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|hash| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok()
-    })
+    PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
 /// A hash to verify against when the username is unknown, so both cases take the same time.
@@ -101,30 +97,17 @@ impl App {
             let mut security = SecurityRepository::new(&mut conn);
             let by_user = security.failures_for_username(&username, window_start)?;
             let by_remote = security.failures_from_remote(request.remote_addr, window_start)?;
-            if by_user >= self.security.max_failures_per_user
-                || by_remote >= self.security.max_failures_per_remote
-            {
-                return Err(AppError::RateLimited {
-                    retry_after_minutes: self.security.failure_window_minutes,
-                });
+            if by_user >= self.security.max_failures_per_user || by_remote >= self.security.max_failures_per_remote {
+                return Err(AppError::RateLimited { retry_after_minutes: self.security.failure_window_minutes });
             }
         }
         let found = UserRepository::new(&mut conn).find_by_username(&username)?;
-        let password_ok = verify_password(
-            request.password,
-            found
-                .as_ref()
-                .map_or(dummy_hash(), |c| c.password_hash.as_str()),
-        );
+        let password_ok =
+            verify_password(request.password, found.as_ref().map_or(dummy_hash(), |c| c.password_hash.as_str()));
         let credentials = match found {
             Some(c) if password_ok && !c.user.disabled => c,
             _ => {
-                return self.fail_login(
-                    &mut conn,
-                    &username,
-                    request.remote_addr,
-                    request.request_id,
-                );
+                return self.fail_login(&mut conn, &username, request.remote_addr, request.request_id);
             }
         };
         if let Some(secret) = &credentials.totp_secret {
@@ -132,25 +115,12 @@ impl App {
                 None => return Err(AppError::SecondFactorRequired),
                 Some(code) if totp_matches(secret, code, now) => {}
                 Some(_) => {
-                    return self.fail_login(
-                        &mut conn,
-                        &username,
-                        request.remote_addr,
-                        request.request_id,
-                    );
+                    return self.fail_login(&mut conn, &username, request.remote_addr, request.request_id);
                 }
             }
         }
-        let session = NewSession {
-            token: random_token(),
-            csrf_token: random_token(),
-            user_id: credentials.user.id,
-        };
-        let caller = Caller::user(
-            credentials.user.clone(),
-            AuthMethod::Session,
-            request.request_id,
-        );
+        let session = NewSession { token: random_token(), csrf_token: random_token(), user_id: credentials.user.id };
+        let caller = Caller::user(credentials.user.clone(), AuthMethod::Session, request.request_id);
         write_tx(&mut conn, |c| {
             let mut security = SecurityRepository::new(c);
             security.record_login_attempt(&username, request.remote_addr, true, now)?;
@@ -162,11 +132,7 @@ impl App {
                 created_at: now,
                 expires_at: now + Duration::hours(self.security.session_hours),
             })?;
-            self.audit(
-                c,
-                &caller,
-                sign_in_entry(AuditAction::SignIn, &credentials.user.id.to_string()),
-            )
+            self.audit(c, &caller, sign_in_entry(AuditAction::SignIn, &credentials.user.id.to_string()))
         })?;
         Ok(session)
     }
@@ -179,11 +145,7 @@ impl App {
         request_id: Option<String>,
     ) -> Result<T, AppError> {
         let now = self.now();
-        let caller = Caller {
-            user: None,
-            method: AuthMethod::Session,
-            request_id,
-        };
+        let caller = Caller { user: None, method: AuthMethod::Session, request_id };
         write_tx(conn, |c| {
             SecurityRepository::new(c).record_login_attempt(username, remote, false, now)?;
             let mut entry = sign_in_entry(AuditAction::SignInFailed, username);
@@ -194,11 +156,7 @@ impl App {
     }
 
     /// The caller behind a session cookie, if the session is live and the user enabled.
-    pub fn session(
-        &self,
-        token: &str,
-        request_id: Option<String>,
-    ) -> Result<SessionContext, AppError> {
+    pub fn session(&self, token: &str, request_id: Option<String>) -> Result<SessionContext, AppError> {
         let mut conn = self.conn()?;
         let session = SecurityRepository::new(&mut conn)
             .find_live_session(&hash_secret(token), self.now())?
@@ -215,11 +173,7 @@ impl App {
 
     pub fn logout(&self, token: &str, caller: &Caller) -> Result<(), AppError> {
         let mut conn = self.conn()?;
-        let user_id = caller
-            .user
-            .as_ref()
-            .map(|u| u.id.to_string())
-            .unwrap_or_default();
+        let user_id = caller.user.as_ref().map(|u| u.id.to_string()).unwrap_or_default();
         write_tx(&mut conn, |c| {
             SecurityRepository::new(c).delete_session(&hash_secret(token))?;
             self.audit(c, caller, sign_in_entry(AuditAction::SignOut, &user_id))
@@ -227,36 +181,21 @@ impl App {
     }
 
     /// The caller behind an `Authorization: Bearer` token.
-    pub fn token_caller(
-        &self,
-        token: &str,
-        request_id: Option<String>,
-    ) -> Result<Caller, AppError> {
+    pub fn token_caller(&self, token: &str, request_id: Option<String>) -> Result<Caller, AppError> {
         let mut conn = self.conn()?;
-        let found =
-            SecurityRepository::new(&mut conn).use_api_token(&hash_secret(token), self.now())?;
+        let found = SecurityRepository::new(&mut conn).use_api_token(&hash_secret(token), self.now())?;
         let token = found.ok_or(AppError::Unauthenticated)?;
         let credentials = UserRepository::new(&mut conn).find(token.user_id)?;
         if credentials.user.disabled {
             return Err(AppError::Unauthenticated);
         }
-        Ok(Caller::user(
-            credentials.user,
-            AuthMethod::Token,
-            request_id,
-        ))
+        Ok(Caller::user(credentials.user, AuthMethod::Token, request_id))
     }
 
     /// Creates an API token for `username`; the token is returned once and stored only as a hash.
-    pub fn create_api_token(
-        &self,
-        caller: &Caller,
-        username: &str,
-        name: &str,
-    ) -> Result<CreatedToken, AppError> {
+    pub fn create_api_token(&self, caller: &Caller, username: &str, name: &str) -> Result<CreatedToken, AppError> {
         caller.require(Permission::TokenAdmin)?;
-        let name =
-            domain::codes::clean_text(name, 100).map_err(|m| AppError::invalid("name", m))?;
+        let name = domain::codes::clean_text(name, 100).map_err(|m| AppError::invalid("name", m))?;
         let mut conn = self.conn()?;
         let owner = UserRepository::new(&mut conn)
             .find_by_username(&username.trim().to_ascii_lowercase())?
@@ -287,10 +226,7 @@ impl App {
                 },
             )
         })?;
-        Ok(CreatedToken {
-            token,
-            id: record.id,
-        })
+        Ok(CreatedToken { token, id: record.id })
     }
 
     pub fn list_api_tokens(&self, caller: &Caller) -> Result<Vec<ApiTokenView>, AppError> {
@@ -301,11 +237,8 @@ impl App {
         Ok(tokens
             .into_iter()
             .map(|token| {
-                let username = users
-                    .iter()
-                    .find(|u| u.id == token.user_id)
-                    .map(|u| u.username.clone())
-                    .unwrap_or_default();
+                let username =
+                    users.iter().find(|u| u.id == token.user_id).map(|u| u.username.clone()).unwrap_or_default();
                 ApiTokenView { token, username }
             })
             .collect())
@@ -317,9 +250,7 @@ impl App {
         let now = self.now();
         write_tx(&mut conn, |c| {
             let mut security = SecurityRepository::new(c);
-            let token = security
-                .find_api_token(id)
-                .map_err(AppError::not_found_as("API token"))?;
+            let token = security.find_api_token(id).map_err(AppError::not_found_as("API token"))?;
             if token.revoked_at.is_some() {
                 return Err(AppError::Conflict("the token is already revoked".into()));
             }
@@ -345,22 +276,19 @@ impl App {
     pub fn enroll_totp(&self, caller: &Caller, secret: &str, code: &str) -> Result<(), AppError> {
         let user = caller.user.as_ref().ok_or(AppError::Unauthenticated)?;
         if totp_for(secret).is_none() {
-            return Err(AppError::invalid(
-                "secret",
-                "is not a valid base32 TOTP secret",
-            ));
+            return Err(AppError::invalid("secret", "is not a valid base32 TOTP secret"));
         }
         if !totp_matches(secret, code.trim(), self.now()) {
-            return Err(AppError::invalid(
-                "code",
-                "does not match; check the authenticator app's clock and try again",
-            ));
+            return Err(AppError::invalid("code", "does not match; check the authenticator app's clock and try again"));
         }
         let mut conn = self.conn()?;
         let now = self.now();
         write_tx(&mut conn, |c| {
             let mut repo = UserRepository::new(c);
             let mut credentials = repo.find(user.id)?;
+            if credentials.totp_secret.is_some() {
+                return Err(AppError::Conflict("two-factor sign-in is already on".into()));
+            }
             credentials.totp_secret = Some(secret.to_owned());
             credentials.user.version += 1;
             repo.update(&credentials, now)?;
@@ -399,9 +327,7 @@ fn sign_in_entry(action: AuditAction, entity_id: &str) -> AuditEntry<'static> {
 pub fn new_totp_secret() -> String {
     let mut bytes = [0u8; 20];
     rand::rng().fill_bytes(&mut bytes);
-    totp_rs::Secret::Raw(bytes.to_vec())
-        .to_encoded()
-        .to_string()
+    totp_rs::Secret::Raw(bytes.to_vec()).to_encoded().to_string()
 }
 
 /// The `otpauth://` URI an authenticator app imports.
@@ -413,20 +339,9 @@ pub fn totp_uri(secret: &str, username: &str) -> Option<String> {
 }
 
 fn totp_for(secret: &str) -> Option<totp_rs::TOTP> {
-    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
-        .to_bytes()
-        .ok()?;
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned()).to_bytes().ok()?;
     // SHA-1, 6 digits, 30 s steps, ±1 step of skew: the RFC 6238 profile every authenticator app supports.
-    totp_rs::TOTP::new(
-        totp_rs::Algorithm::SHA1,
-        6,
-        1,
-        30,
-        bytes,
-        None,
-        String::new(),
-    )
-    .ok()
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes, None, String::new()).ok()
 }
 
 /// Whether `code` is the TOTP for `secret` at `now` (±1 step).
@@ -460,26 +375,17 @@ mod tests {
     fn totp_follows_rfc6238() {
         // RFC 6238 Appendix B, SHA-1 seed "12345678901234567890" at T = 59 s → 94287082 (8 digits); our 6-digit
         // profile takes the last six digits: 287082.
-        let secret = totp_rs::Secret::Raw(b"12345678901234567890".to_vec())
-            .to_encoded()
-            .to_string();
+        let secret = totp_rs::Secret::Raw(b"12345678901234567890".to_vec()).to_encoded().to_string();
         let at = chrono::DateTime::from_timestamp(59, 0).unwrap();
         assert_eq!(totp_code(&secret, at).as_deref(), Some("287082"));
         assert!(totp_matches(&secret, "287082", at));
         assert!(!totp_matches(&secret, "287083", at));
-        assert!(
-            totp_uri(&new_totp_secret(), "ana")
-                .unwrap()
-                .starts_with("otpauth://totp/OpenInfusion:ana")
-        );
+        assert!(totp_uri(&new_totp_secret(), "ana").unwrap().starts_with("otpauth://totp/OpenInfusion:ana"));
     }
 
     #[test]
     fn secrets_are_hashed_and_random() {
         assert_ne!(random_token(), random_token());
-        assert_eq!(
-            hash_secret("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(hash_secret("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

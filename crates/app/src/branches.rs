@@ -11,11 +11,7 @@ use store::{DbConn, StoreError, write_tx};
 use crate::{App, AppError, AuditEntry, Caller, to_json};
 
 /// Creates the main branch (`MAIN`) when no branch exists yet.
-pub(crate) fn ensure_main_branch(
-    app: &App,
-    conn: &mut DbConn,
-    time_zone: Tz,
-) -> Result<(), AppError> {
+pub(crate) fn ensure_main_branch(app: &App, conn: &mut DbConn, time_zone: Tz) -> Result<(), AppError> {
     write_tx(conn, |c| {
         if BranchRepository::new(c).main()?.is_some() {
             return Ok(());
@@ -31,19 +27,11 @@ pub(crate) fn ensure_main_branch(
             created_at: app.now(),
         };
         BranchRepository::new(c).insert(&branch)?;
-        app.audit(
-            c,
-            &Caller::cli(),
-            branch_entry(AuditAction::Create, &branch, serde_json::Value::Null),
-        )
+        app.audit(c, &Caller::cli(), branch_entry(AuditAction::Create, &branch, serde_json::Value::Null))
     })
 }
 
-fn branch_entry(
-    action: AuditAction,
-    branch: &Branch,
-    before: serde_json::Value,
-) -> AuditEntry<'static> {
+fn branch_entry(action: AuditAction, branch: &Branch, before: serde_json::Value) -> AuditEntry<'static> {
     AuditEntry {
         action,
         entity_type: "branch",
@@ -63,20 +51,15 @@ impl App {
     }
 
     pub fn get_branch(&self, id: BranchId) -> Result<Branch, AppError> {
-        BranchRepository::new(&mut *self.conn()?)
-            .find(id)
-            .map_err(AppError::not_found_as("branch"))
+        BranchRepository::new(&mut *self.conn()?).find(id).map_err(AppError::not_found_as("branch"))
     }
 
     pub fn main_branch(&self) -> Result<Branch, AppError> {
-        BranchRepository::new(&mut *self.conn()?)
-            .main()?
-            .ok_or(AppError::NotFound("main branch"))
+        BranchRepository::new(&mut *self.conn()?).main()?.ok_or(AppError::NotFound("main branch"))
     }
 
     pub fn find_branch_by_code(&self, code: &str) -> Result<Option<Branch>, AppError> {
-        Ok(BranchRepository::new(&mut *self.conn()?)
-            .find_by_code(&code.trim().to_ascii_uppercase())?)
+        Ok(BranchRepository::new(&mut *self.conn()?).find_by_code(&code.trim().to_ascii_uppercase())?)
     }
 
     pub fn create_branch(&self, caller: &Caller, input: &BranchInput) -> Result<Branch, AppError> {
@@ -94,19 +77,11 @@ impl App {
         };
         let mut conn = self.conn()?;
         write_tx(&mut conn, |c| {
-            BranchRepository::new(c)
-                .insert(&branch)
-                .map_err(|e| match e {
-                    StoreError::UniqueViolation(_) => {
-                        AppError::invalid("code", "is already used by another branch")
-                    }
-                    other => other.into(),
-                })?;
-            self.audit(
-                c,
-                caller,
-                branch_entry(AuditAction::Create, &branch, serde_json::Value::Null),
-            )
+            BranchRepository::new(c).insert(&branch).map_err(|e| match e {
+                StoreError::UniqueViolation(_) => AppError::invalid("code", "is already used by another branch"),
+                other => other.into(),
+            })?;
+            self.audit(c, caller, branch_entry(AuditAction::Create, &branch, serde_json::Value::Null))
         })?;
         Ok(branch)
     }
@@ -123,20 +98,11 @@ impl App {
         let mut conn = self.conn()?;
         let now = self.now();
         write_tx(&mut conn, |c| {
-            let current = BranchRepository::new(c)
-                .find(id)
-                .map_err(AppError::not_found_as("branch"))?;
+            let current = BranchRepository::new(c).find(id).map_err(AppError::not_found_as("branch"))?;
             if current.version != expected_version {
-                return Err(AppError::StaleVersion {
-                    entity: "branch",
-                    current: current.version,
-                });
+                return Err(AppError::StaleVersion { entity: "branch", current: current.version });
             }
-            let fields = BranchInput {
-                code: Some(current.code.clone()),
-                ..input.clone()
-            }
-            .validate()?;
+            let fields = BranchInput { code: Some(current.code.clone()), ..input.clone() }.validate()?;
             let updated = Branch {
                 version: current.version + 1,
                 name: fields.name,
@@ -145,11 +111,7 @@ impl App {
                 ..current.clone()
             };
             BranchRepository::new(c).update(&updated, now)?;
-            self.audit(
-                c,
-                caller,
-                branch_entry(AuditAction::Update, &updated, to_json(&current)),
-            )?;
+            self.audit(c, caller, branch_entry(AuditAction::Update, &updated, to_json(&current)))?;
             Ok(updated)
         })
     }

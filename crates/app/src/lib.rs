@@ -48,12 +48,7 @@ pub struct SecurityConfig {
 impl Default for SecurityConfig {
     fn default() -> Self {
         // OWASP Authentication Cheat Sheet: lock out after a small number of failures for a limited time.
-        Self {
-            session_hours: 12,
-            max_failures_per_user: 5,
-            max_failures_per_remote: 50,
-            failure_window_minutes: 15,
-        }
+        Self { session_hours: 12, max_failures_per_user: 5, max_failures_per_remote: 50, failure_window_minutes: 15 }
     }
 }
 
@@ -84,20 +79,12 @@ pub struct Caller {
 
 impl Caller {
     pub fn user(user: User, method: AuthMethod, request_id: Option<String>) -> Self {
-        Self {
-            user: Some(user),
-            method,
-            request_id,
-        }
+        Self { user: Some(user), method, request_id }
     }
 
     /// The operator at the command line: trusted with every permission, recorded as `cli` in the audit trail.
     pub fn cli() -> Self {
-        Self {
-            user: None,
-            method: AuthMethod::Cli,
-            request_id: None,
-        }
+        Self { user: None, method: AuthMethod::Cli, request_id: None }
     }
 
     /// Whether the caller holds `permission` somewhere.
@@ -117,19 +104,11 @@ impl Caller {
     }
 
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
-        if self.can(permission) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(permission))
-        }
+        if self.can(permission) { Ok(()) } else { Err(AppError::Forbidden(permission)) }
     }
 
     pub fn require_at(&self, permission: Permission, branch: BranchId) -> Result<(), AppError> {
-        if self.can_at(permission, branch) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(permission))
-        }
+        if self.can_at(permission, branch) { Ok(()) } else { Err(AppError::Forbidden(permission)) }
     }
 
     /// Branches where the caller holds `permission`; `None` means all (the CLI).
@@ -138,20 +117,13 @@ impl Caller {
     }
 
     fn actor_name(&self) -> String {
-        self.user
-            .as_ref()
-            .map_or_else(|| "cli".to_owned(), |u| u.username.clone())
+        self.user.as_ref().map_or_else(|| "cli".to_owned(), |u| u.username.clone())
     }
 
     fn actor_roles(&self) -> String {
         match &self.user {
             None => "cli".into(),
-            Some(user) => user
-                .roles()
-                .iter()
-                .map(|r| r.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
+            Some(user) => user.roles().iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
         }
     }
 }
@@ -170,11 +142,7 @@ pub(crate) struct AuditEntry<'a> {
 
 impl App {
     pub fn new(pool: DbPool, clock: Arc<dyn Clock>, security: SecurityConfig) -> Self {
-        Self {
-            pool,
-            clock,
-            security,
-        }
+        Self { pool, clock, security }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -189,8 +157,7 @@ impl App {
     pub fn ping(&self) -> Result<(), AppError> {
         use diesel::connection::SimpleConnection;
         let mut conn = self.conn()?;
-        conn.batch_execute("SELECT 1")
-            .map_err(store::StoreError::from)?;
+        conn.batch_execute("SELECT 1").map_err(store::StoreError::from)?;
         Ok(())
     }
 
@@ -210,12 +177,7 @@ impl App {
     }
 
     /// Writes an audit row in the caller's transaction.
-    pub(crate) fn audit(
-        &self,
-        conn: &mut DbConn,
-        caller: &Caller,
-        entry: AuditEntry<'_>,
-    ) -> Result<(), AppError> {
+    pub(crate) fn audit(&self, conn: &mut DbConn, caller: &Caller, entry: AuditEntry<'_>) -> Result<(), AppError> {
         let diff = domain::audit::json_diff(&entry.before, &entry.after);
         store::audit::AuditRepository::new(conn).append(store::audit::NewAuditEvent {
             occurred_at: self.now(),

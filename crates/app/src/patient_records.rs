@@ -11,9 +11,7 @@ use domain::lab::{LabInput, LabResult};
 use domain::measurement::{Measurement, MeasurementInput};
 use domain::patient::Patient;
 use domain::role::Permission;
-use domain::{
-    AccessDeviceId, AllergyId, CoverageId, DiagnosisId, LabResultId, MeasurementId, PatientId,
-};
+use domain::{AccessDeviceId, AllergyId, CoverageId, DiagnosisId, LabResultId, MeasurementId, PatientId};
 use serde::Serialize;
 use store::patient_records::{PatientRecordRepository, PatientRecords};
 use store::{StoreError, write_tx};
@@ -103,18 +101,10 @@ impl App {
             patient.age_on(self.today_at(&branch)),
             self.now(),
         );
-        Ok(PatientChart {
-            patient,
-            records,
-            body,
-        })
+        Ok(PatientChart { patient, records, body })
     }
 
-    pub fn patient_records(
-        &self,
-        caller: &Caller,
-        id: PatientId,
-    ) -> Result<PatientRecords, AppError> {
+    pub fn patient_records(&self, caller: &Caller, id: PatientId) -> Result<PatientRecords, AppError> {
         self.get_patient(caller, id)?;
         Ok(PatientRecordRepository::new(&mut *self.conn()?).all(id)?)
     }
@@ -183,16 +173,7 @@ impl App {
                 Record::Coverage(r) => repo.insert_coverage(r)?,
                 Record::AccessDevice(r) => repo.insert_access_device(r)?,
             }
-            self.audit(
-                c,
-                caller,
-                record_entry(
-                    AuditAction::Create,
-                    &patient,
-                    &record,
-                    serde_json::Value::Null,
-                ),
-            )
+            self.audit(c, caller, record_entry(AuditAction::Create, &patient, &record, serde_json::Value::Null))
         })?;
         Ok(record)
     }
@@ -217,56 +198,33 @@ impl App {
         let mut conn = self.conn()?;
         write_tx(&mut conn, |c| {
             let mut repo = PatientRecordRepository::new(c);
-            let stale = |current: i64| AppError::StaleVersion {
-                entity: "record",
-                current,
-            };
+            let stale = |current: i64| AppError::StaleVersion { entity: "record", current };
             let (before, after) = match change {
                 RecordChange::Allergy(input) => {
-                    let current = owned(
-                        repo.find_allergy(record_id),
-                        patient_id,
-                        |r| r.patient_id,
-                        "allergy",
-                    )?;
+                    let current = owned(repo.find_allergy(record_id), patient_id, |r| r.patient_id, "allergy")?;
                     if current.version != expected_version {
                         return Err(stale(current.version));
                     }
                     let merged = overlay(current.to_input(), input)?;
-                    let updated = Allergy {
-                        version: current.version + 1,
-                        fields: merged.validate()?,
-                        ..current.clone()
-                    };
+                    let updated =
+                        Allergy { version: current.version + 1, fields: merged.validate()?, ..current.clone() };
                     repo.update_allergy(&updated)?;
                     (Record::Allergy(current), Record::Allergy(updated))
                 }
                 RecordChange::Coverage(input) => {
-                    let current = owned(
-                        repo.find_coverage(record_id),
-                        patient_id,
-                        |r| r.patient_id,
-                        "coverage",
-                    )?;
+                    let current = owned(repo.find_coverage(record_id), patient_id, |r| r.patient_id, "coverage")?;
                     if current.version != expected_version {
                         return Err(stale(current.version));
                     }
                     let merged = overlay(current.to_input(), input)?;
-                    let updated = Coverage {
-                        version: current.version + 1,
-                        fields: merged.validate()?,
-                        ..current.clone()
-                    };
+                    let updated =
+                        Coverage { version: current.version + 1, fields: merged.validate()?, ..current.clone() };
                     repo.update_coverage(&updated)?;
                     (Record::Coverage(current), Record::Coverage(updated))
                 }
                 RecordChange::AccessDevice(input) => {
-                    let current = owned(
-                        repo.find_access_device(record_id),
-                        patient_id,
-                        |r| r.patient_id,
-                        "access device",
-                    )?;
+                    let current =
+                        owned(repo.find_access_device(record_id), patient_id, |r| r.patient_id, "access device")?;
                     if current.version != expected_version {
                         return Err(stale(current.version));
                     }
@@ -280,11 +238,7 @@ impl App {
                     (Record::AccessDevice(current), Record::AccessDevice(updated))
                 }
             };
-            self.audit(
-                c,
-                caller,
-                record_entry(AuditAction::Update, &patient, &after, to_json(&before)),
-            )?;
+            self.audit(c, caller, record_entry(AuditAction::Update, &patient, &after, to_json(&before)))?;
             Ok(after)
         })
     }
@@ -303,18 +257,11 @@ fn owned<T>(
     entity: &'static str,
 ) -> Result<T, AppError> {
     let record = found.map_err(AppError::not_found_as(entity))?;
-    if of(&record) == patient_id {
-        Ok(record)
-    } else {
-        Err(AppError::NotFound(entity))
-    }
+    if of(&record) == patient_id { Ok(record) } else { Err(AppError::NotFound(entity)) }
 }
 
 /// The stored input with the fields a change sets (non-`None`) laid over it.
-fn overlay<T: Serialize + serde::de::DeserializeOwned>(
-    current: T,
-    change: T,
-) -> Result<T, AppError> {
+fn overlay<T: Serialize + serde::de::DeserializeOwned>(current: T, change: T) -> Result<T, AppError> {
     let mut base = match serde_json::to_value(current) {
         Ok(serde_json::Value::Object(map)) => map,
         _ => serde_json::Map::new(),
@@ -324,8 +271,7 @@ fn overlay<T: Serialize + serde::de::DeserializeOwned>(
             base.insert(key, value);
         }
     }
-    serde_json::from_value(serde_json::Value::Object(base))
-        .map_err(|e| AppError::invalid("body", e.to_string()))
+    serde_json::from_value(serde_json::Value::Object(base)).map_err(|e| AppError::invalid("body", e.to_string()))
 }
 
 fn record_entry(

@@ -34,7 +34,7 @@ pub struct Page<T> {
 
 /// How a patient is changed: the edit form replaces every field; the API merges the fields a PATCH names.
 pub enum PatientChange {
-    Replace(PatientInput),
+    Replace(Box<PatientInput>),
     Merge(serde_json::Map<String, serde_json::Value>),
 }
 
@@ -43,10 +43,7 @@ pub fn page_size(limit: Option<i64>) -> Result<i64, AppError> {
     match limit {
         None => Ok(DEFAULT_PAGE),
         Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
-        Some(_) => Err(AppError::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_PAGE}"),
-        )),
+        Some(_) => Err(AppError::invalid("limit", format!("must be between 1 and {MAX_PAGE}"))),
     }
 }
 
@@ -60,18 +57,10 @@ fn decode_cursor(text: &str) -> Result<PatientCursor, AppError> {
     let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
     let (family_key, given_key, id): (String, String, String) =
         serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    Ok(PatientCursor {
-        family_key,
-        given_key,
-        id,
-    })
+    Ok(PatientCursor { family_key, given_key, id })
 }
 
-fn patient_entry(
-    action: AuditAction,
-    patient: &Patient,
-    before: serde_json::Value,
-) -> AuditEntry<'static> {
+fn patient_entry(action: AuditAction, patient: &Patient, before: serde_json::Value) -> AuditEntry<'static> {
     AuditEntry {
         action,
         entity_type: "patient",
@@ -92,68 +81,36 @@ impl App {
 
     /// Patients whose family name, given name or MRN start with each word of `q`, in name order, from the
     /// branches the caller may read.
-    pub fn search_patients(
-        &self,
-        caller: &Caller,
-        search: &PatientSearch,
-    ) -> Result<Page<Patient>, AppError> {
+    pub fn search_patients(&self, caller: &Caller, search: &PatientSearch) -> Result<Page<Patient>, AppError> {
         caller.require(Permission::PatientRead)?;
         let limit = page_size(search.limit)?;
         let q = search.q.as_deref().unwrap_or_default();
         if q.chars().count() > 100 {
             return Err(AppError::invalid("q", "must be at most 100 characters"));
         }
-        let words: Vec<String> = q
-            .split_whitespace()
-            .take(4)
-            .map(store::patient::name_key)
-            .collect();
-        let after = search
-            .cursor
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(decode_cursor)
-            .transpose()?;
+        let words: Vec<String> = q.split_whitespace().take(4).map(store::patient::name_key).collect();
+        let after = search.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
         let mut conn = self.conn()?;
         let branch_ids = match caller.branches_with(Permission::PatientRead) {
             Some(ids) => ids,
-            None => BranchRepository::new(&mut conn)
-                .list()?
-                .into_iter()
-                .map(|b| b.id)
-                .collect(),
+            None => BranchRepository::new(&mut conn).list()?.into_iter().map(|b| b.id).collect(),
         };
-        let mut items = PatientRepository::new(&mut conn).search(&PatientFilter {
-            words,
-            branch_ids,
-            after,
-            limit,
-        })?;
+        let mut items = PatientRepository::new(&mut conn).search(&PatientFilter { words, branch_ids, after, limit })?;
         let more = items.len() as i64 > limit;
         items.truncate(limit as usize);
-        let next_cursor = if more {
-            items.last().map(|p| encode_cursor(&cursor_after(p)))
-        } else {
-            None
-        };
+        let next_cursor = if more { items.last().map(|p| encode_cursor(&cursor_after(p))) } else { None };
         Ok(Page { items, next_cursor })
     }
 
     pub fn get_patient(&self, caller: &Caller, id: PatientId) -> Result<Patient, AppError> {
         caller.require(Permission::PatientRead)?;
-        let patient = PatientRepository::new(&mut *self.conn()?)
-            .find(id)
-            .map_err(AppError::not_found_as("patient"))?;
+        let patient = PatientRepository::new(&mut *self.conn()?).find(id).map_err(AppError::not_found_as("patient"))?;
         caller.require_at(Permission::PatientRead, patient.branch_id)?;
         Ok(patient)
     }
 
     /// Registers a patient at the branch the input names, else the caller's home branch.
-    pub fn create_patient(
-        &self,
-        caller: &Caller,
-        input: &PatientInput,
-    ) -> Result<Patient, AppError> {
+    pub fn create_patient(&self, caller: &Caller, input: &PatientInput) -> Result<Patient, AppError> {
         caller.require(Permission::PatientWrite)?;
         let mut conn = self.conn()?;
         let branch = self.resolve_branch(&mut conn, caller, input.branch_code.as_deref())?;
@@ -162,8 +119,7 @@ impl App {
         let now = self.now();
         write_tx(&mut conn, |c| {
             self.check_mrn_free(c, &fields, None)?;
-            let possible_duplicate_of =
-                PatientRepository::new(c).find_same_identity(&fields, None)?;
+            let possible_duplicate_of = PatientRepository::new(c).find_same_identity(&fields, None)?;
             let patient = Patient {
                 id: PatientId::new(),
                 version: 1,
@@ -174,14 +130,8 @@ impl App {
                 created_at: now,
                 updated_at: now,
             };
-            PatientRepository::new(c)
-                .insert(&patient)
-                .map_err(mrn_taken)?;
-            self.audit(
-                c,
-                caller,
-                patient_entry(AuditAction::Create, &patient, serde_json::Value::Null),
-            )?;
+            PatientRepository::new(c).insert(&patient).map_err(mrn_taken)?;
+            self.audit(c, caller, patient_entry(AuditAction::Create, &patient, serde_json::Value::Null))?;
             Ok(patient)
         })
     }
@@ -198,26 +148,16 @@ impl App {
         let mut conn = self.conn()?;
         let now = self.now();
         write_tx(&mut conn, |c| {
-            let current = PatientRepository::new(c)
-                .find(id)
-                .map_err(AppError::not_found_as("patient"))?;
+            let current = PatientRepository::new(c).find(id).map_err(AppError::not_found_as("patient"))?;
             caller.require_at(Permission::PatientWrite, current.branch_id)?;
             if current.version != expected_version {
-                return Err(AppError::StaleVersion {
-                    entity: "patient",
-                    current: current.version,
-                });
+                return Err(AppError::StaleVersion { entity: "patient", current: current.version });
             }
             let input = match change {
-                PatientChange::Replace(input) => input,
+                PatientChange::Replace(input) => *input,
                 PatientChange::Merge(patch) => merge_patch(&current, patch)?,
             };
-            let branch = match input
-                .branch_code
-                .as_deref()
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-            {
+            let branch = match input.branch_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
                 Some(code) if code.eq_ignore_ascii_case(&current.branch_code) => {
                     BranchRepository::new(c).find(current.branch_id)?
                 }
@@ -237,30 +177,16 @@ impl App {
                 updated_at: now,
                 ..current.clone()
             };
-            PatientRepository::new(c)
-                .update(&updated)
-                .map_err(|e| match e {
-                    StoreError::StaleVersion => AppError::StaleVersion {
-                        entity: "patient",
-                        current: current.version + 1,
-                    },
-                    other => mrn_taken(other),
-                })?;
-            self.audit(
-                c,
-                caller,
-                patient_entry(AuditAction::Update, &updated, to_json(&current)),
-            )?;
+            PatientRepository::new(c).update(&updated).map_err(|e| match e {
+                StoreError::StaleVersion => AppError::StaleVersion { entity: "patient", current: current.version + 1 },
+                other => mrn_taken(other),
+            })?;
+            self.audit(c, caller, patient_entry(AuditAction::Update, &updated, to_json(&current)))?;
             Ok(updated)
         })
     }
 
-    fn resolve_branch(
-        &self,
-        conn: &mut DbConn,
-        caller: &Caller,
-        code: Option<&str>,
-    ) -> Result<Branch, AppError> {
+    fn resolve_branch(&self, conn: &mut DbConn, caller: &Caller, code: Option<&str>) -> Result<Branch, AppError> {
         let mut repo = BranchRepository::new(conn);
         match code.map(str::trim).filter(|c| !c.is_empty()) {
             Some(code) => repo
@@ -280,10 +206,7 @@ impl App {
         except: Option<PatientId>,
     ) -> Result<(), AppError> {
         match PatientRepository::new(conn).find_by_mrn(&fields.mrn)? {
-            Some(other) if Some(other) != except => Err(AppError::invalid(
-                "mrn",
-                "is already used by another patient",
-            )),
+            Some(other) if Some(other) != except => Err(AppError::invalid("mrn", "is already used by another patient")),
             _ => Ok(()),
         }
     }
@@ -299,10 +222,7 @@ impl App {
 
 /// Applies a JSON merge patch (RFC 7396) of patient fields onto the stored patient. `null` clears a field; a
 /// field the patient does not have is refused.
-fn merge_patch(
-    current: &Patient,
-    patch: serde_json::Map<String, serde_json::Value>,
-) -> Result<PatientInput, AppError> {
+fn merge_patch(current: &Patient, patch: serde_json::Map<String, serde_json::Value>) -> Result<PatientInput, AppError> {
     let mut merged = match serde_json::to_value(current.to_input()) {
         Ok(serde_json::Value::Object(map)) => map,
         _ => serde_json::Map::new(),
@@ -313,8 +233,7 @@ fn merge_patch(
         }
         merged.insert(key, value);
     }
-    serde_json::from_value(serde_json::Value::Object(merged))
-        .map_err(|e| AppError::invalid("body", e.to_string()))
+    serde_json::from_value(serde_json::Value::Object(merged)).map_err(|e| AppError::invalid("body", e.to_string()))
 }
 
 fn mrn_taken(error: StoreError) -> AppError {

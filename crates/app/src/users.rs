@@ -51,21 +51,11 @@ fn user_entry<'a>(
 impl App {
     pub fn create_user(&self, caller: &Caller, request: CreateUser) -> Result<User, AppError> {
         caller.require(Permission::UserAdmin)?;
-        let NewUserFields {
-            username,
-            display_name,
-            password,
-        } = request.input.validate()?;
+        let NewUserFields { username, display_name, password } = request.input.validate()?;
         if request.grants.is_empty() {
-            return Err(AppError::invalid(
-                "roles",
-                "give the user at least one role",
-            ));
+            return Err(AppError::invalid("roles", "give the user at least one role"));
         }
-        let home_branch_id = match request
-            .home_branch
-            .or(request.grants.first().map(|g| g.branch_id))
-        {
+        let home_branch_id = match request.home_branch.or(request.grants.first().map(|g| g.branch_id)) {
             Some(branch) => branch,
             None => self.main_branch()?.id,
         };
@@ -84,29 +74,15 @@ impl App {
             grants,
             created_at: self.now(),
         };
-        let credentials = UserCredentials {
-            user: user.clone(),
-            password_hash,
-            totp_secret: None,
-        };
+        let credentials = UserCredentials { user: user.clone(), password_hash, totp_secret: None };
         let mut conn = self.conn()?;
         write_tx(&mut conn, |c| {
-            UserRepository::new(c)
-                .insert(&credentials)
-                .map_err(|e| match e {
-                    StoreError::UniqueViolation(_) => {
-                        AppError::invalid("username", "is already taken")
-                    }
-                    StoreError::ForeignKeyViolation(_) => {
-                        AppError::invalid("roles", "names a branch that does not exist")
-                    }
-                    other => other.into(),
-                })?;
-            self.audit(
-                c,
-                caller,
-                user_entry(AuditAction::Create, &user, serde_json::Value::Null, None),
-            )
+            UserRepository::new(c).insert(&credentials).map_err(|e| match e {
+                StoreError::UniqueViolation(_) => AppError::invalid("username", "is already taken"),
+                StoreError::ForeignKeyViolation(_) => AppError::invalid("roles", "names a branch that does not exist"),
+                other => other.into(),
+            })?;
+            self.audit(c, caller, user_entry(AuditAction::Create, &user, serde_json::Value::Null, None))
         })?;
         Ok(user)
     }
@@ -118,17 +94,13 @@ impl App {
 
     pub fn get_user(&self, caller: &Caller, id: UserId) -> Result<User, AppError> {
         caller.require(Permission::UserAdmin)?;
-        Ok(UserRepository::new(&mut *self.conn()?)
-            .find(id)
-            .map_err(AppError::not_found_as("user"))?
-            .user)
+        Ok(UserRepository::new(&mut *self.conn()?).find(id).map_err(AppError::not_found_as("user"))?.user)
     }
 
     /// Looks a user up by name for the CLI and admin forms.
     pub fn find_user_by_username(&self, caller: &Caller, username: &str) -> Result<User, AppError> {
         caller.require(Permission::UserAdmin)?;
-        let found = UserRepository::new(&mut *self.conn()?)
-            .find_by_username(&username.trim().to_ascii_lowercase())?;
+        let found = UserRepository::new(&mut *self.conn()?).find_by_username(&username.trim().to_ascii_lowercase())?;
         found.map(|c| c.user).ok_or(AppError::NotFound("user"))
     }
 
@@ -142,36 +114,18 @@ impl App {
     ) -> Result<User, AppError> {
         caller.require(Permission::UserAdmin)?;
         if disabled && caller.user.as_ref().is_some_and(|u| u.id == id) {
-            return Err(AppError::Conflict(
-                "you cannot disable your own account".into(),
-            ));
+            return Err(AppError::Conflict("you cannot disable your own account".into()));
         }
-        self.change_user(
-            caller,
-            id,
-            if disabled {
-                AuditAction::Disable
-            } else {
-                AuditAction::Enable
-            },
-            reason,
-            |c| {
-                c.user.disabled = disabled;
-                Ok(())
-            },
-        )
+        self.change_user(caller, id, if disabled { AuditAction::Disable } else { AuditAction::Enable }, reason, |c| {
+            c.user.disabled = disabled;
+            Ok(())
+        })
     }
 
     /// Sets a new password and ends the user's sessions.
-    pub fn reset_password(
-        &self,
-        caller: &Caller,
-        id: UserId,
-        password: &str,
-    ) -> Result<User, AppError> {
+    pub fn reset_password(&self, caller: &Caller, id: UserId, password: &str) -> Result<User, AppError> {
         caller.require(Permission::UserAdmin)?;
-        let password =
-            check_password(Some(password)).map_err(|m| AppError::invalid("password", m))?;
+        let password = check_password(Some(password)).map_err(|m| AppError::invalid("password", m))?;
         let hash = hash_password(&password)?;
         self.change_user(caller, id, AuditAction::ResetPassword, None, move |c| {
             c.password_hash = hash;
@@ -180,25 +134,15 @@ impl App {
     }
 
     /// Replaces the user's roles per branch.
-    pub fn set_user_roles(
-        &self,
-        caller: &Caller,
-        id: UserId,
-        grants: Vec<RoleGrant>,
-    ) -> Result<User, AppError> {
+    pub fn set_user_roles(&self, caller: &Caller, id: UserId, grants: Vec<RoleGrant>) -> Result<User, AppError> {
         caller.require(Permission::UserAdmin)?;
         if grants.is_empty() {
-            return Err(AppError::invalid(
-                "roles",
-                "give the user at least one role",
-            ));
+            return Err(AppError::invalid("roles", "give the user at least one role"));
         }
-        let removes_own_admin = caller.user.as_ref().is_some_and(|u| u.id == id)
-            && !grants.iter().any(|g| g.role == Role::Admin);
+        let removes_own_admin =
+            caller.user.as_ref().is_some_and(|u| u.id == id) && !grants.iter().any(|g| g.role == Role::Admin);
         if removes_own_admin {
-            return Err(AppError::Conflict(
-                "you cannot remove your own administrator role".into(),
-            ));
+            return Err(AppError::Conflict("you cannot remove your own administrator role".into()));
         }
         self.change_user(caller, id, AuditAction::Update, None, move |c| {
             let mut grants = grants;
@@ -226,19 +170,13 @@ impl App {
             change(&mut credentials)?;
             credentials.user.version += 1;
             repo.update(&credentials, now).map_err(|e| match e {
-                StoreError::ForeignKeyViolation(_) => {
-                    AppError::invalid("roles", "names a branch that does not exist")
-                }
+                StoreError::ForeignKeyViolation(_) => AppError::invalid("roles", "names a branch that does not exist"),
                 other => other.into(),
             })?;
             if credentials.user.disabled || action == AuditAction::ResetPassword {
                 SecurityRepository::new(c).delete_sessions_of(id)?;
             }
-            self.audit(
-                c,
-                caller,
-                user_entry(action, &credentials.user, before, reason),
-            )?;
+            self.audit(c, caller, user_entry(action, &credentials.user, before, reason))?;
             Ok(credentials.user)
         })
     }

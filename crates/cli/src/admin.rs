@@ -87,14 +87,9 @@ fn parse_role(text: &str) -> Result<Role, String> {
 
 fn read_password() -> anyhow::Result<String> {
     let mut password = String::new();
-    std::io::stdin()
-        .read_to_string(&mut password)
-        .context("cannot read the password from stdin")?;
-    let password = password
-        .strip_suffix('\n')
-        .map(|p| p.strip_suffix('\r').unwrap_or(p))
-        .unwrap_or(&password)
-        .to_owned();
+    std::io::stdin().read_to_string(&mut password).context("cannot read the password from stdin")?;
+    let password =
+        password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password).to_owned();
     if password.is_empty() {
         bail!("no password on stdin");
     }
@@ -103,11 +98,7 @@ fn read_password() -> anyhow::Result<String> {
 
 fn branch_id(app: &app::App, code: Option<&str>) -> anyhow::Result<domain::BranchId> {
     Ok(match code {
-        Some(code) => {
-            app.find_branch_by_code(code)?
-                .with_context(|| format!("--branch {code:?} names no branch"))?
-                .id
-        }
+        Some(code) => app.find_branch_by_code(code)?.with_context(|| format!("--branch {code:?} names no branch"))?.id,
         None => app.main_branch()?.id,
     })
 }
@@ -116,30 +107,13 @@ pub fn run(db: &DatabaseArgs, command: AdminCommand) -> anyhow::Result<ExitCode>
     let app = open_app(db, 2)?;
     let cli = Caller::cli();
     match command {
-        AdminCommand::CreateUser {
-            username,
-            role,
-            branch,
-            display_name,
-            password_stdin: _,
-        } => {
+        AdminCommand::CreateUser { username, role, branch, display_name, password_stdin: _ } => {
             let password = read_password()?;
             let branch = branch_id(&app, branch.as_deref())?;
-            let input = UserInput {
-                username: Some(username),
-                display_name,
-                password: Some(password),
-            };
+            let input = UserInput { username: Some(username), display_name, password: Some(password) };
             let user = app.create_user(
                 &cli,
-                CreateUser {
-                    input,
-                    grants: vec![RoleGrant {
-                        branch_id: branch,
-                        role,
-                    }],
-                    home_branch: Some(branch),
-                },
+                CreateUser { input, grants: vec![RoleGrant { branch_id: branch, role }], home_branch: Some(branch) },
             )?;
             eprintln!("created user {} ({})", user.username, user.id);
         }
@@ -150,10 +124,7 @@ pub fn run(db: &DatabaseArgs, command: AdminCommand) -> anyhow::Result<ExitCode>
         AdminCommand::VerifyAudit => match app.verify_audit(&cli)? {
             Ok(count) => println!("audit chain intact: {count} events"),
             Err(broken) => {
-                eprintln!(
-                    "error: audit chain broken at event {}: {}",
-                    broken.seq, broken.reason
-                );
+                eprintln!("error: audit chain broken at event {}: {}", broken.seq, broken.reason);
                 return Ok(ExitCode::FAILURE);
             }
         },
@@ -167,43 +138,23 @@ pub fn run(db: &DatabaseArgs, command: AdminCommand) -> anyhow::Result<ExitCode>
             app.set_user_disabled(&cli, user.id, false, None)?;
             eprintln!("enabled {username}");
         }
-        AdminCommand::ResetPassword {
-            username,
-            password_stdin: _,
-        } => {
+        AdminCommand::ResetPassword { username, password_stdin: _ } => {
             let password = read_password()?;
             let user = app.find_user_by_username(&cli, &username)?;
             app.reset_password(&cli, user.id, &password)?;
             eprintln!("password reset for {username}");
         }
-        AdminCommand::GrantRole {
-            username,
-            role,
-            branch,
-        } => {
+        AdminCommand::GrantRole { username, role, branch } => {
             let user = app.find_user_by_username(&cli, &username)?;
             let mut grants = user.grants.clone();
-            grants.push(RoleGrant {
-                branch_id: branch_id(&app, branch.as_deref())?,
-                role,
-            });
+            grants.push(RoleGrant { branch_id: branch_id(&app, branch.as_deref())?, role });
             app.set_user_roles(&cli, user.id, grants)?;
             eprintln!("granted {role} to {username}");
         }
-        AdminCommand::CreateBranch {
-            code,
-            name,
-            kind,
-            time_zone,
-        } => {
+        AdminCommand::CreateBranch { code, name, kind, time_zone } => {
             let branch = app.create_branch(
                 &cli,
-                &BranchInput {
-                    code: Some(code),
-                    name: Some(name),
-                    kind: Some(kind),
-                    time_zone: Some(time_zone),
-                },
+                &BranchInput { code: Some(code), name: Some(name), kind: Some(kind), time_zone: Some(time_zone) },
             )?;
             eprintln!("created branch {} ({})", branch.code, branch.id);
         }

@@ -24,20 +24,10 @@ struct Cli {
 #[derive(clap::Args, Clone)]
 pub struct DatabaseArgs {
     /// sqlite://PATH (default, a file) or postgres://USER@HOST/DB
-    #[arg(
-        long,
-        global = true,
-        env = "OPENINFUSION_DATABASE_URL",
-        default_value = "sqlite://openinfusion.db"
-    )]
+    #[arg(long, global = true, env = "OPENINFUSION_DATABASE_URL", default_value = "sqlite://openinfusion.db")]
     pub database_url: String,
     /// IANA time zone of the main branch `migrate` creates (e.g. America/New_York)
-    #[arg(
-        long,
-        global = true,
-        env = "OPENINFUSION_TIME_ZONE",
-        default_value = "UTC"
-    )]
+    #[arg(long, global = true, env = "OPENINFUSION_TIME_ZONE", default_value = "UTC")]
     pub time_zone: String,
 }
 
@@ -69,11 +59,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
     init_logging();
@@ -97,9 +83,7 @@ fn main() -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if std::env::var("OPENINFUSION_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {
@@ -110,18 +94,11 @@ fn init_logging() {
 /// Opens the database (failing fast with the database's own message) and applies migrations.
 pub fn open_app(db: &DatabaseArgs, pool_size: u32) -> anyhow::Result<app::App> {
     let zone: chrono_tz::Tz = db.time_zone.parse().map_err(|_| {
-        anyhow::anyhow!(
-            "--time-zone {:?} is not an IANA time zone such as America/New_York",
-            db.time_zone
-        )
+        anyhow::anyhow!("--time-zone {:?} is not an IANA time zone such as America/New_York", db.time_zone)
     })?;
     let url = store::DatabaseUrl::parse(&db.database_url)?;
     let pool = store::open_pool(&url, pool_size)?;
-    let app = app::App::new(
-        pool,
-        Arc::new(app::SystemClock),
-        app::SecurityConfig::default(),
-    );
+    let app = app::App::new(pool, Arc::new(app::SystemClock), app::SecurityConfig::default());
     let applied = app.migrate(zone)?;
     if applied > 0 {
         tracing::info!(applied, "migrations applied");

@@ -24,12 +24,10 @@ pub struct ServeArgs {
 }
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let bind: SocketAddr = args.bind.parse().with_context(|| {
-        format!(
-            "--bind {:?} is not an address such as 127.0.0.1:8080",
-            args.bind
-        )
-    })?;
+    let bind: SocketAddr = args
+        .bind
+        .parse()
+        .with_context(|| format!("--bind {:?} is not an address such as 127.0.0.1:8080", args.bind))?;
     let app = open_app(&args.db, args.pool_size)?;
     if args.demo {
         match testkit::demo::load_demo(&app)? {
@@ -39,27 +37,18 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             ),
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(bind)
-            .await
-            .with_context(|| format!("cannot listen on {bind}"))?;
-        let address = listener
-            .local_addr()
-            .context("cannot read the bound address")?;
+        let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+        let address = listener.local_addr().context("cannot read the bound address")?;
         println!("openinfusion listening on http://{address}");
         tracing::info!(%address, backend = ?app.backend(), "serving");
         let router = web::router(web::AppState::new(app));
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")?;
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("server error")?;
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })

@@ -63,12 +63,7 @@ pub fn bmi(weight_kg: Decimal, height_cm: Decimal) -> Option<Decimal> {
 }
 
 impl BodySize {
-    pub fn from_measurements(
-        measurements: &[Measurement],
-        sex: Sex,
-        age_years: u32,
-        now: DateTime<Utc>,
-    ) -> Self {
+    pub fn from_measurements(measurements: &[Measurement], sex: Sex, age_years: u32, now: DateTime<Utc>) -> Self {
         let weight = latest(measurements, MeasurementKind::Weight);
         let height = latest(measurements, MeasurementKind::Height);
         let weight_kg = weight.map(|m| m.fields.in_base_unit().round_dp(2));
@@ -82,19 +77,17 @@ impl BodySize {
             (Some(ibw), Some(tbw)) if tbw > ibw => Some(adjusted_body_weight_kg(ibw, tbw)),
             _ => None,
         };
-        let (dosing_weight_kg, dosing_weight_basis) =
-            match (weight_kg, ideal_weight_kg, adjusted_weight_kg) {
-                (Some(tbw), Some(ibw), Some(adj)) if tbw > ibw * Decimal::new(12, 1) => {
-                    (Some(adj), Some(DosingWeightBasis::Adjusted))
-                }
-                (Some(tbw), _, _) => (Some(tbw), Some(DosingWeightBasis::Actual)),
-                (None, _, _) => (None, None),
-            };
+        let (dosing_weight_kg, dosing_weight_basis) = match (weight_kg, ideal_weight_kg, adjusted_weight_kg) {
+            (Some(tbw), Some(ibw), Some(adj)) if tbw > ibw * Decimal::new(12, 1) => {
+                (Some(adj), Some(DosingWeightBasis::Adjusted))
+            }
+            (Some(tbw), _, _) => (Some(tbw), Some(DosingWeightBasis::Actual)),
+            (None, _, _) => (None, None),
+        };
         BodySize {
             weight_kg,
             weight_measured_at,
-            weight_is_current: weight_measured_at
-                .is_some_and(|at| now - at <= Duration::days(WEIGHT_CURRENT_DAYS)),
+            weight_is_current: weight_measured_at.is_some_and(|at| now - at <= Duration::days(WEIGHT_CURRENT_DAYS)),
             height_cm,
             bmi: weight_kg.zip(height_cm).and_then(|(w, h)| bmi(w, h)),
             ideal_weight_kg,
@@ -139,19 +132,9 @@ mod tests {
     #[test]
     fn devine_ideal_weight() {
         // 70 in (177.8 cm) male: 50 + 2.3 × 10 = 73.0 kg; female 64 in (162.56 cm): 45.5 + 2.3 × 4 = 54.7 kg.
-        assert_eq!(
-            ideal_body_weight_kg(Sex::Male, Decimal::new(1778, 1)),
-            Some(Decimal::new(730, 1))
-        );
-        assert_eq!(
-            ideal_body_weight_kg(Sex::Female, Decimal::new(16256, 2)),
-            Some(Decimal::new(547, 1))
-        );
-        assert_eq!(
-            ideal_body_weight_kg(Sex::Female, Decimal::from(150)),
-            None,
-            "under 60 in"
-        );
+        assert_eq!(ideal_body_weight_kg(Sex::Male, Decimal::new(1778, 1)), Some(Decimal::new(730, 1)));
+        assert_eq!(ideal_body_weight_kg(Sex::Female, Decimal::new(16256, 2)), Some(Decimal::new(547, 1)));
+        assert_eq!(ideal_body_weight_kg(Sex::Female, Decimal::from(150)), None, "under 60 in");
         assert_eq!(ideal_body_weight_kg(Sex::Unknown, Decimal::from(170)), None);
     }
 
@@ -159,27 +142,9 @@ mod tests {
     fn obese_adult_doses_on_adjusted_weight_and_old_weights_are_not_current() {
         let now = Utc::now();
         let ms = [
-            measurement(
-                MeasurementKind::Weight,
-                80,
-                MeasurementUnit::Kilogram,
-                60,
-                now,
-            ),
-            measurement(
-                MeasurementKind::Weight,
-                120,
-                MeasurementUnit::Kilogram,
-                40,
-                now,
-            ),
-            measurement(
-                MeasurementKind::Height,
-                178,
-                MeasurementUnit::Centimetre,
-                40,
-                now,
-            ),
+            measurement(MeasurementKind::Weight, 80, MeasurementUnit::Kilogram, 60, now),
+            measurement(MeasurementKind::Weight, 120, MeasurementUnit::Kilogram, 40, now),
+            measurement(MeasurementKind::Height, 178, MeasurementUnit::Centimetre, 40, now),
         ];
         let body = BodySize::from_measurements(&ms, Sex::Male, 50, now);
         assert_eq!(body.weight_kg, Some(Decimal::from(120)));
@@ -195,26 +160,11 @@ mod tests {
     fn children_dose_on_actual_weight() {
         let now = Utc::now();
         let ms = [
-            measurement(
-                MeasurementKind::Weight,
-                30,
-                MeasurementUnit::Kilogram,
-                2,
-                now,
-            ),
-            measurement(
-                MeasurementKind::Height,
-                135,
-                MeasurementUnit::Centimetre,
-                2,
-                now,
-            ),
+            measurement(MeasurementKind::Weight, 30, MeasurementUnit::Kilogram, 2, now),
+            measurement(MeasurementKind::Height, 135, MeasurementUnit::Centimetre, 2, now),
         ];
         let body = BodySize::from_measurements(&ms, Sex::Female, 9, now);
-        assert_eq!(
-            (body.dosing_weight_kg, body.ideal_weight_kg),
-            (Some(Decimal::from(30)), None)
-        );
+        assert_eq!((body.dosing_weight_kg, body.ideal_weight_kg), (Some(Decimal::from(30)), None));
         assert!(body.weight_is_current);
     }
 }

@@ -79,11 +79,7 @@ impl AccessDeviceInput {
         let mut v = Validation::new();
         let kind = v.check(
             "kind",
-            parse_required_enum(
-                self.kind.as_deref(),
-                AccessDeviceKind::parse,
-                AccessDeviceKind::expected,
-            ),
+            parse_required_enum(self.kind.as_deref(), AccessDeviceKind::parse, AccessDeviceKind::expected),
         );
         let lumens = v.check(
             "lumens",
@@ -96,36 +92,19 @@ impl AccessDeviceInput {
                     .ok_or_else(|| "must be a whole number of at least 1".to_owned()),
             },
         );
-        if let (Some(kind), Some(lumens)) = (kind, lumens) {
-            if lumens > kind.max_lumens() {
-                v.error(
-                    "lumens",
-                    format!(
-                        "must be at most {} for a {}",
-                        kind.max_lumens(),
-                        kind.label()
-                    ),
-                );
-            }
+        if let (Some(kind), Some(lumens)) = (kind, lumens)
+            && lumens > kind.max_lumens()
+        {
+            v.error("lumens", format!("must be at most {} for a {}", kind.max_lumens(), kind.label()));
         }
-        let site = v.check(
-            "site",
-            clean_text(self.site.as_deref().unwrap_or_default(), 100),
-        );
-        let inserted_on = v.check(
-            "inserted_on",
-            not_after(parse_date(self.inserted_on.as_deref()), today),
-        );
-        let removed_on = v.check(
-            "removed_on",
-            optional(self.removed_on.as_deref(), |t| {
-                not_after(parse_date(Some(t)), today)
-            }),
-        );
-        if let (Some(inserted), Some(Some(removed))) = (inserted_on, removed_on) {
-            if removed < inserted {
-                v.error("removed_on", "must not be before inserted_on");
-            }
+        let site = v.check("site", clean_text(self.site.as_deref().unwrap_or_default(), 100));
+        let inserted_on = v.check("inserted_on", not_after(parse_date(self.inserted_on.as_deref()), today));
+        let removed_on =
+            v.check("removed_on", optional(self.removed_on.as_deref(), |t| not_after(parse_date(Some(t)), today)));
+        if let (Some(inserted), Some(Some(removed))) = (inserted_on, removed_on)
+            && removed < inserted
+        {
+            v.error("removed_on", "must not be before inserted_on");
         }
         v.finish(|| {
             Some(AccessDeviceFields {
@@ -157,13 +136,7 @@ impl AccessDevice {
 }
 
 fn not_after(date: Result<NaiveDate, String>, today: NaiveDate) -> Result<NaiveDate, String> {
-    date.and_then(|d| {
-        if d > today {
-            Err("must not be in the future".into())
-        } else {
-            Ok(d)
-        }
-    })
+    date.and_then(|d| if d > today { Err("must not be in the future".into()) } else { Ok(d) })
 }
 
 #[cfg(test)]
@@ -181,21 +154,9 @@ mod tests {
             removed_on: Some("2026-11-01".into()),
         };
         let errors = input.validate(today).unwrap_err();
-        assert_eq!(
-            errors.message_for("lumens"),
-            Some("must be at most 1 for a Peripheral IV")
-        );
-        assert_eq!(
-            errors.message_for("removed_on"),
-            Some("must not be before inserted_on")
-        );
-        let picc = AccessDeviceInput {
-            kind: Some("picc".into()),
-            removed_on: None,
-            ..input
-        }
-        .validate(today)
-        .unwrap();
+        assert_eq!(errors.message_for("lumens"), Some("must be at most 1 for a Peripheral IV"));
+        assert_eq!(errors.message_for("removed_on"), Some("must not be before inserted_on"));
+        let picc = AccessDeviceInput { kind: Some("picc".into()), removed_on: None, ..input }.validate(today).unwrap();
         assert!(picc.kind.is_central());
     }
 }

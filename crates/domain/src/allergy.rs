@@ -86,15 +86,12 @@ pub struct Allergy {
 impl AllergyInput {
     pub fn validate(&self) -> Result<AllergyFields, ValidationErrors> {
         let mut v = Validation::new();
-        let substance = v.check(
-            "substance",
-            optional_text(self.substance.as_deref(), 100).map(|s| s.map(|s| s.to_lowercase())),
-        );
+        let substance =
+            v.check("substance", optional_text(self.substance.as_deref(), 100).map(|s| s.map(|s| s.to_lowercase())));
         let drug_class = v.check(
             "drug_class",
             crate::patient::optional(self.drug_class.as_deref(), |text| {
-                DrugClass::parse(text)
-                    .ok_or_else(|| format!("must be one of {}", DrugClass::expected()))
+                DrugClass::parse(text).ok_or_else(|| format!("must be one of {}", DrugClass::expected()))
             }),
         );
         if matches!((&substance, &drug_class), (Some(None), Some(None))) {
@@ -112,21 +109,11 @@ impl AllergyInput {
         );
         let kind = v.check(
             "kind",
-            parse_enum_or(
-                self.kind.as_deref(),
-                AllergyKind::Allergy,
-                AllergyKind::parse,
-                AllergyKind::expected,
-            ),
+            parse_enum_or(self.kind.as_deref(), AllergyKind::Allergy, AllergyKind::parse, AllergyKind::expected),
         );
         let status = v.check(
             "status",
-            parse_enum_or(
-                self.status.as_deref(),
-                AllergyStatus::Active,
-                AllergyStatus::parse,
-                AllergyStatus::expected,
-            ),
+            parse_enum_or(self.status.as_deref(), AllergyStatus::Active, AllergyStatus::parse, AllergyStatus::expected),
         );
         v.finish(|| {
             Some(AllergyFields {
@@ -162,22 +149,9 @@ mod tests {
     #[test]
     fn substance_or_class_is_required_and_class_comes_from_the_vocabulary() {
         let empty = AllergyInput::default().validate().unwrap_err();
-        assert_eq!(
-            empty.message_for("substance"),
-            Some("give a substance, a drug class, or both")
-        );
-        let bad_class = AllergyInput {
-            drug_class: Some("penicilins".into()),
-            ..Default::default()
-        };
-        assert!(
-            bad_class
-                .validate()
-                .unwrap_err()
-                .message_for("drug_class")
-                .unwrap()
-                .contains("\"penicillins\"")
-        );
+        assert_eq!(empty.message_for("substance"), Some("give a substance, a drug class, or both"));
+        let bad_class = AllergyInput { drug_class: Some("penicilins".into()), ..Default::default() };
+        assert!(bad_class.validate().unwrap_err().message_for("drug_class").unwrap().contains("\"penicillins\""));
         let ok = AllergyInput {
             substance: Some("Penicillin G".into()),
             drug_class: Some("penicillins".into()),
@@ -188,11 +162,7 @@ mod tests {
         assert_eq!(ok.substance.as_deref(), Some("penicillin g"));
         assert_eq!(
             (ok.severity, ok.kind, ok.status),
-            (
-                AllergySeverity::Unknown,
-                AllergyKind::Allergy,
-                AllergyStatus::Active
-            )
+            (AllergySeverity::Unknown, AllergyKind::Allergy, AllergyStatus::Active)
         );
     }
 }

@@ -46,13 +46,7 @@ mod tests {
     #[test]
     fn diff_lists_changed_fields_only() {
         let diff = json_diff(&json!({"a": 1, "b": 2}), &json!({"a": 1, "b": 3, "c": "x"}));
-        assert_eq!(
-            diff,
-            json!({"b": {"from": 2, "to": 3}, "c": {"from": null, "to": "x"}})
-        );
-        assert_eq!(
-            json_diff(&Value::Null, &json!({"a": 1})),
-            json!({"a": {"from": null, "to": 1}})
-        );
+        assert_eq!(diff, json!({"b": {"from": 2, "to": 3}, "c": {"from": null, "to": "x"}}));
+        assert_eq!(json_diff(&Value::Null, &json!({"a": 1})), json!({"a": {"from": null, "to": 1}}));
     }
 }

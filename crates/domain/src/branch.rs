@@ -63,27 +63,10 @@ impl BranchInput {
     pub fn validate(&self) -> Result<BranchFields, ValidationErrors> {
         let mut v = Validation::new();
         let code = v.check("code", parse_branch_code(self.code.as_deref()));
-        let name = v.check(
-            "name",
-            clean_text(self.name.as_deref().unwrap_or_default(), 100),
-        );
-        let kind = v.check(
-            "kind",
-            parse_required_enum(
-                self.kind.as_deref(),
-                BranchKind::parse,
-                BranchKind::expected,
-            ),
-        );
+        let name = v.check("name", clean_text(self.name.as_deref().unwrap_or_default(), 100));
+        let kind = v.check("kind", parse_required_enum(self.kind.as_deref(), BranchKind::parse, BranchKind::expected));
         let time_zone = v.check("time_zone", parse_time_zone(self.time_zone.as_deref()));
-        v.finish(|| {
-            Some(BranchFields {
-                code: code?,
-                name: name?,
-                kind: kind?,
-                time_zone: time_zone?,
-            })
-        })
+        v.finish(|| Some(BranchFields { code: code?, name: name?, kind: kind?, time_zone: time_zone? }))
     }
 }
 
@@ -111,8 +94,7 @@ pub fn parse_branch_code(text: Option<&str>) -> Result<String, String> {
 /// An IANA time zone name such as `America/New_York` or `Australia/Sydney`.
 pub fn parse_time_zone(text: Option<&str>) -> Result<Tz, String> {
     let name = non_empty(text).ok_or("is required")?;
-    name.parse()
-        .map_err(|_| "must be an IANA time zone such as America/New_York".to_owned())
+    name.parse().map_err(|_| "must be an IANA time zone such as America/New_York".to_owned())
 }
 
 #[cfg(test)]
@@ -130,11 +112,7 @@ mod tests {
         let fields = input.validate().unwrap();
         assert_eq!(fields.code, "HIP");
         assert_eq!(fields.time_zone, chrono_tz::America::New_York);
-        let bad = BranchInput {
-            code: Some("H".into()),
-            time_zone: Some("Mars/Olympus".into()),
-            ..input
-        };
+        let bad = BranchInput { code: Some("H".into()), time_zone: Some("Mars/Olympus".into()), ..input };
         let errors = bad.validate().unwrap_err();
         assert!(errors.message_for("code").is_some() && errors.message_for("time_zone").is_some());
     }

@@ -70,10 +70,7 @@ text_newtype!(
 impl Phone {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let text = clean_text(raw, 30)?;
-        if !text
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
-        {
+        if !text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
             return Err("may contain only digits, spaces and + - ( ) .".into());
         }
         if text.chars().skip(1).any(|c| c == '+') {
@@ -106,11 +103,7 @@ impl Email {
             }
             None => false,
         };
-        if shape_ok {
-            Ok(Self(text))
-        } else {
-            Err("must be an e-mail address like name@example.org".into())
-        }
+        if shape_ok { Ok(Self(text)) } else { Err("must be an e-mail address like name@example.org".into()) }
     }
 }
 
@@ -124,14 +117,10 @@ impl Language {
         let text = clean_text(raw, 35)?;
         let mut parts = text.split('-');
         let primary = parts.next().unwrap_or_default();
-        let primary_ok =
-            (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
-        let rest_ok = parts
-            .all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+        let primary_ok = (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
+        let rest_ok = parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
         if !(primary_ok && rest_ok) {
-            return Err(
-                "must be a BCP 47 language tag such as \"en\", \"es\" or \"zh-Hant\"".into(),
-            );
+            return Err("must be a BCP 47 language tag such as \"en\", \"es\" or \"zh-Hant\"".into());
         }
         let mut tag = primary.to_ascii_lowercase();
         tag.push_str(&text[primary.len()..]);
@@ -167,11 +156,7 @@ text_newtype!(
 impl PostalCode {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let text = clean_text(raw, 12)?;
-        if text.len() < 2
-            || !text
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
-        {
+        if text.len() < 2 || !text.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-') {
             return Err("must be 2–12 letters, digits, spaces or hyphens".into());
         }
         Ok(Self(text.to_ascii_uppercase()))
@@ -187,15 +172,9 @@ text_newtype!(
 
 impl Icd10Code {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let compact: String = raw
-            .trim()
-            .to_ascii_uppercase()
-            .chars()
-            .filter(|c| *c != '.')
-            .collect();
+        let compact: String = raw.trim().to_ascii_uppercase().chars().filter(|c| *c != '.').collect();
         let chars: Vec<char> = compact.chars().collect();
-        let dot_ok = raw.trim().matches('.').count() <= 1
-            && raw.trim().find('.').is_none_or(|position| position == 3);
+        let dot_ok = raw.trim().matches('.').count() <= 1 && raw.trim().find('.').is_none_or(|position| position == 3);
         let shape_ok = (3..=7).contains(&chars.len())
             && chars[0].is_ascii_uppercase()
             && chars[0] != 'U'
@@ -204,11 +183,7 @@ impl Icd10Code {
         if !(shape_ok && dot_ok) {
             return Err("must be an ICD-10-CM code such as \"M86.171\" (letter, digit, 1–5 more characters)".into());
         }
-        let code = if chars.len() > 3 {
-            format!("{}.{}", &compact[..3], &compact[3..])
-        } else {
-            compact
-        };
+        let code = if chars.len() > 3 { format!("{}.{}", &compact[..3], &compact[3..]) } else { compact };
         Ok(Self(code))
     }
 }
@@ -284,14 +259,7 @@ mod tests {
     #[test]
     fn email_needs_local_part_and_dotted_domain() {
         assert!(Email::parse("a.b@example.org").is_ok());
-        for bad in [
-            "ab",
-            "@example.org",
-            "a@b",
-            "a@@b.org",
-            "a b@c.org",
-            "a@.org",
-        ] {
+        for bad in ["ab", "@example.org", "a@b", "a@@b.org", "a b@c.org", "a@.org"] {
             assert!(Email::parse(bad).is_err(), "{bad} should be rejected");
         }
     }
@@ -321,10 +289,7 @@ mod tests {
         assert_eq!(luhn_check_digit("12345"), 5);
         assert!(Loinc::parse("2160-0").is_ok()); // creatinine [mass/volume] in serum or plasma
         assert!(Loinc::parse("4092-3").is_ok()); // vancomycin [mass/volume] trough
-        assert_eq!(
-            Loinc::parse("2160-1").unwrap_err(),
-            "has a wrong check digit"
-        );
+        assert_eq!(Loinc::parse("2160-1").unwrap_err(), "has a wrong check digit");
         assert!(Loinc::parse("2160").is_err());
     }
 

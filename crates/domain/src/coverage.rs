@@ -49,15 +49,9 @@ impl CoverageFields {
 impl CoverageInput {
     pub fn validate(&self) -> Result<CoverageFields, ValidationErrors> {
         let mut v = Validation::new();
-        let payer_name = v.check(
-            "payer_name",
-            clean_text(self.payer_name.as_deref().unwrap_or_default(), 100),
-        );
+        let payer_name = v.check("payer_name", clean_text(self.payer_name.as_deref().unwrap_or_default(), 100));
         let member_id = v.check("member_id", parse_identifier(self.member_id.as_deref()));
-        let group_number = v.check(
-            "group_number",
-            optional_text(self.group_number.as_deref(), 30),
-        );
+        let group_number = v.check("group_number", optional_text(self.group_number.as_deref(), 30));
         let priority = v.check(
             "priority",
             match non_empty(self.priority.as_deref()) {
@@ -70,14 +64,11 @@ impl CoverageInput {
             },
         );
         let effective_from = v.check("effective_from", parse_date(self.effective_from.as_deref()));
-        let effective_to = v.check(
-            "effective_to",
-            optional(self.effective_to.as_deref(), |t| parse_date(Some(t))),
-        );
-        if let (Some(from), Some(Some(to))) = (effective_from, effective_to) {
-            if to < from {
-                v.error("effective_to", "must not be before effective_from");
-            }
+        let effective_to = v.check("effective_to", optional(self.effective_to.as_deref(), |t| parse_date(Some(t))));
+        if let (Some(from), Some(Some(to))) = (effective_from, effective_to)
+            && to < from
+        {
+            v.error("effective_to", "must not be before effective_from");
         }
         v.finish(|| {
             Some(CoverageFields {
@@ -132,17 +123,8 @@ mod tests {
         };
         let errors = input.validate().unwrap_err();
         assert!(errors.message_for("priority").is_some());
-        assert_eq!(
-            errors.message_for("effective_to"),
-            Some("must not be before effective_from")
-        );
-        let fields = CoverageInput {
-            priority: None,
-            effective_to: None,
-            ..input
-        }
-        .validate()
-        .unwrap();
+        assert_eq!(errors.message_for("effective_to"), Some("must not be before effective_from"));
+        let fields = CoverageInput { priority: None, effective_to: None, ..input }.validate().unwrap();
         assert_eq!(fields.priority, 1);
         assert!(fields.in_force_on(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()));
     }

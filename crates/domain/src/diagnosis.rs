@@ -38,14 +38,8 @@ pub struct Diagnosis {
 impl DiagnosisInput {
     pub fn validate(&self, today: NaiveDate) -> Result<DiagnosisFields, ValidationErrors> {
         let mut v = Validation::new();
-        let icd10 = v.check(
-            "icd10",
-            Icd10Code::parse(self.icd10.as_deref().unwrap_or_default()),
-        );
-        let description = v.check(
-            "description",
-            optional_text(self.description.as_deref(), 200),
-        );
+        let icd10 = v.check("icd10", Icd10Code::parse(self.icd10.as_deref().unwrap_or_default()));
+        let description = v.check("description", optional_text(self.description.as_deref(), 200));
         let primary = v.check(
             "primary",
             match non_empty(self.primary.as_deref()) {
@@ -58,11 +52,7 @@ impl DiagnosisInput {
             "onset_date",
             optional(self.onset_date.as_deref(), |text| {
                 let date = parse_date(Some(text))?;
-                if date > today {
-                    Err("must not be in the future".into())
-                } else {
-                    Ok(date)
-                }
+                if date > today { Err("must not be in the future".into()) } else { Ok(date) }
             }),
         );
         v.finish(|| {
@@ -97,11 +87,7 @@ mod tests {
     #[test]
     fn codes_and_flags() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let ok = DiagnosisInput {
-            icd10: Some("g6181".into()),
-            primary: Some("on".into()),
-            ..Default::default()
-        };
+        let ok = DiagnosisInput { icd10: Some("g6181".into()), primary: Some("on".into()), ..Default::default() };
         let fields = ok.validate(today).unwrap();
         assert_eq!((fields.icd10.as_str(), fields.primary), ("G61.81", true));
         let bad = DiagnosisInput {

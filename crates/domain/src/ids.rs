@@ -72,10 +72,7 @@ mod tests {
     fn ids_are_time_ordered_and_round_trip_as_text() {
         let first = PatientId::new();
         let second = PatientId::new();
-        assert!(
-            first.to_string() < second.to_string(),
-            "UUIDv7 text must sort by creation"
-        );
+        assert!(first.to_string() < second.to_string(), "UUIDv7 text must sort by creation");
         assert_eq!(PatientId::parse(&first.to_string()), Some(first));
         assert_eq!(PatientId::parse("not-a-uuid"), None);
     }

@@ -59,29 +59,16 @@ pub fn loinc_name(code: &str) -> Option<&'static str> {
 impl LabInput {
     pub fn validate(&self, zone: Tz, now: DateTime<Utc>) -> Result<LabFields, ValidationErrors> {
         let mut v = Validation::new();
-        let loinc = v.check(
-            "loinc",
-            Loinc::parse(self.loinc.as_deref().unwrap_or_default()),
-        );
+        let loinc = v.check("loinc", Loinc::parse(self.loinc.as_deref().unwrap_or_default()));
         let value = v.check("value", parse_decimal(self.value.as_deref()));
         let unit = v.check("unit", parse_unit(self.unit.as_deref()));
-        if let (Some(loinc), Some(value), Some(unit)) = (&loinc, value, &unit) {
-            if loinc.as_str() == Loinc::SERUM_CREATININE {
-                check_creatinine(&mut v, value, unit);
-            }
+        if let (Some(loinc), Some(value), Some(unit)) = (&loinc, value, &unit)
+            && loinc.as_str() == Loinc::SERUM_CREATININE
+        {
+            check_creatinine(&mut v, value, unit);
         }
-        let collected_at = v.check(
-            "collected_at",
-            parse_past_instant(self.collected_at.as_deref(), zone, now),
-        );
-        v.finish(|| {
-            Some(LabFields {
-                loinc: loinc?,
-                value: value?,
-                unit: unit?,
-                collected_at: collected_at?,
-            })
-        })
+        let collected_at = v.check("collected_at", parse_past_instant(self.collected_at.as_deref(), zone, now));
+        v.finish(|| Some(LabFields { loinc: loinc?, value: value?, unit: unit?, collected_at: collected_at? }))
     }
 }
 
@@ -91,26 +78,18 @@ fn check_creatinine(v: &mut Validation, value: Decimal, unit: &str) {
         "mg/dL" => (Decimal::new(1, 1), Decimal::new(30, 0)),
         "umol/L" => (Decimal::new(9, 0), Decimal::new(2650, 0)),
         _ => {
-            v.error(
-                "unit",
-                "must be \"mg/dL\" or \"umol/L\" for serum creatinine",
-            );
+            v.error("unit", "must be \"mg/dL\" or \"umol/L\" for serum creatinine");
             return;
         }
     };
     if value < low || value > high {
-        v.error(
-            "value",
-            format!("must be between {low} and {high} {unit} for serum creatinine"),
-        );
+        v.error("value", format!("must be between {low} and {high} {unit} for serum creatinine"));
     }
 }
 
 fn parse_decimal(text: Option<&str>) -> Result<Decimal, String> {
     let text = non_empty(text).ok_or("is required")?;
-    let value: Decimal = text
-        .parse()
-        .map_err(|_| "must be a decimal number such as 0.9".to_owned())?;
+    let value: Decimal = text.parse().map_err(|_| "must be a decimal number such as 0.9".to_owned())?;
     Ok(value.normalize())
 }
 
@@ -135,34 +114,16 @@ mod tests {
             unit: Some(unit.into()),
             collected_at: Some("2026-11-20T07:00:00Z".into()),
         };
-        input.validate(
-            chrono_tz::UTC,
-            Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap(),
-        )
+        input.validate(chrono_tz::UTC, Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap())
     }
 
     #[test]
     fn creatinine_has_strict_units_and_range() {
         assert!(check("2160-0", "0.9", "mg/dL").is_ok());
         assert!(check("2160-0", "80", "umol/L").is_ok());
-        assert!(
-            check("2160-0", "0.9", "mmol/L")
-                .unwrap_err()
-                .message_for("unit")
-                .is_some()
-        );
-        assert!(
-            check("2160-0", "45", "mg/dL")
-                .unwrap_err()
-                .message_for("value")
-                .is_some()
-        );
+        assert!(check("2160-0", "0.9", "mmol/L").unwrap_err().message_for("unit").is_some());
+        assert!(check("2160-0", "45", "mg/dL").unwrap_err().message_for("value").is_some());
         assert!(check("6690-2", "7.4", "10*3/uL").is_ok());
-        assert_eq!(
-            check("2160-3", "1", "mg/dL")
-                .unwrap_err()
-                .message_for("loinc"),
-            Some("has a wrong check digit")
-        );
+        assert_eq!(check("2160-3", "1", "mg/dL").unwrap_err().message_for("loinc"), Some("has a wrong check digit"));
     }
 }

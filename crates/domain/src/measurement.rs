@@ -45,16 +45,8 @@ impl MeasurementKind {
     /// 20–260 cm.
     fn plausible(self) -> (Decimal, Decimal, &'static str) {
         match self {
-            Self::Weight => (
-                Decimal::new(3, 1),
-                Decimal::new(500, 0),
-                "must be between 0.3 and 500 kg",
-            ),
-            Self::Height => (
-                Decimal::new(20, 0),
-                Decimal::new(260, 0),
-                "must be between 20 and 260 cm",
-            ),
+            Self::Weight => (Decimal::new(3, 1), Decimal::new(500, 0), "must be between 0.3 and 500 kg"),
+            Self::Height => (Decimal::new(20, 0), Decimal::new(260, 0), "must be between 20 and 260 cm"),
         }
     }
 }
@@ -95,27 +87,15 @@ impl MeasurementFields {
 }
 
 impl MeasurementInput {
-    pub fn validate(
-        &self,
-        zone: Tz,
-        now: DateTime<Utc>,
-    ) -> Result<MeasurementFields, ValidationErrors> {
+    pub fn validate(&self, zone: Tz, now: DateTime<Utc>) -> Result<MeasurementFields, ValidationErrors> {
         let mut v = Validation::new();
         let kind = v.check(
             "kind",
-            parse_required_enum(
-                self.kind.as_deref(),
-                MeasurementKind::parse,
-                MeasurementKind::expected,
-            ),
+            parse_required_enum(self.kind.as_deref(), MeasurementKind::parse, MeasurementKind::expected),
         );
         let unit = v.check(
             "unit",
-            parse_required_enum(
-                self.unit.as_deref(),
-                MeasurementUnit::parse,
-                MeasurementUnit::expected,
-            ),
+            parse_required_enum(self.unit.as_deref(), MeasurementUnit::parse, MeasurementUnit::expected),
         );
         let value = v.check("value", parse_positive_decimal(self.value.as_deref()));
         if let (Some(kind), Some(unit)) = (kind, unit) {
@@ -129,27 +109,15 @@ impl MeasurementInput {
                 }
             }
         }
-        let measured_at = v.check(
-            "measured_at",
-            parse_past_instant(self.measured_at.as_deref(), zone, now),
-        );
-        v.finish(|| {
-            Some(MeasurementFields {
-                kind: kind?,
-                value: value?,
-                unit: unit?,
-                measured_at: measured_at?,
-            })
-        })
+        let measured_at = v.check("measured_at", parse_past_instant(self.measured_at.as_deref(), zone, now));
+        v.finish(|| Some(MeasurementFields { kind: kind?, value: value?, unit: unit?, measured_at: measured_at? }))
     }
 }
 
 /// A decimal number greater than zero, at most 6 decimal places.
 pub fn parse_positive_decimal(text: Option<&str>) -> Result<Decimal, String> {
     let text = non_empty(text).ok_or("is required")?;
-    let value: Decimal = text
-        .parse()
-        .map_err(|_| "must be a decimal number such as 72.5".to_owned())?;
+    let value: Decimal = text.parse().map_err(|_| "must be a decimal number such as 72.5".to_owned())?;
     if value <= Decimal::ZERO {
         return Err("must be greater than 0".into());
     }
@@ -161,10 +129,7 @@ pub fn parse_positive_decimal(text: Option<&str>) -> Result<Decimal, String> {
 
 /// The most recent measurement of a kind.
 pub fn latest(measurements: &[Measurement], kind: MeasurementKind) -> Option<&Measurement> {
-    measurements
-        .iter()
-        .filter(|m| m.fields.kind == kind)
-        .max_by_key(|m| (m.fields.measured_at, m.id))
+    measurements.iter().filter(|m| m.fields.kind == kind).max_by_key(|m| (m.fields.measured_at, m.id))
 }
 
 #[cfg(test)]
@@ -182,10 +147,7 @@ mod tests {
     }
 
     fn check(i: MeasurementInput) -> Result<MeasurementFields, ValidationErrors> {
-        i.validate(
-            chrono_tz::UTC,
-            Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap(),
-        )
+        i.validate(chrono_tz::UTC, Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap())
     }
 
     #[test]
@@ -193,26 +155,17 @@ mod tests {
         let weight = check(input("weight", "154.32", "[lb_av]")).unwrap();
         assert_eq!(weight.in_base_unit().round_dp(3), Decimal::new(69_998, 3));
         assert_eq!(
-            check(input("weight", "600", "kg"))
-                .unwrap_err()
-                .message_for("value"),
+            check(input("weight", "600", "kg")).unwrap_err().message_for("value"),
             Some("must be between 0.3 and 500 kg")
         );
         assert_eq!(
-            check(input("height", "70", "kg"))
-                .unwrap_err()
-                .message_for("unit"),
+            check(input("height", "70", "kg")).unwrap_err().message_for("unit"),
             Some("is not a unit of height")
         );
         assert_eq!(
-            check(input("height", "-1", "cm"))
-                .unwrap_err()
-                .message_for("value"),
+            check(input("height", "-1", "cm")).unwrap_err().message_for("value"),
             Some("must be greater than 0")
         );
-        assert_eq!(
-            check(input("height", "1.72", "m")).unwrap().in_base_unit(),
-            Decimal::new(172, 0)
-        );
+        assert_eq!(check(input("height", "1.72", "m")).unwrap().in_base_unit(), Decimal::new(172, 0));
     }
 }

@@ -4,9 +4,7 @@
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::codes::{
-    CountryCode, Email, Language, Mrn, Phone, PostalCode, clean_text, optional_text,
-};
+use crate::codes::{CountryCode, Email, Language, Mrn, Phone, PostalCode, clean_text, optional_text};
 use crate::{BranchId, PatientId, Validation, ValidationErrors};
 
 crate::text_enum! {
@@ -162,26 +160,11 @@ impl PatientInput {
     pub fn validate(&self, today: NaiveDate) -> Result<PatientFields, ValidationErrors> {
         let mut v = Validation::new();
         let mrn = v.check("mrn", Mrn::parse(self.mrn.as_deref().unwrap_or_default()));
-        let given_name = v.check(
-            "given_name",
-            clean_text(self.given_name.as_deref().unwrap_or_default(), 100),
-        );
-        let middle_name = v.check(
-            "middle_name",
-            optional_text(self.middle_name.as_deref(), 100),
-        );
-        let family_name = v.check(
-            "family_name",
-            clean_text(self.family_name.as_deref().unwrap_or_default(), 100),
-        );
-        let birth_date = v.check(
-            "birth_date",
-            parse_birth_date(self.birth_date.as_deref(), today),
-        );
-        let sex = v.check(
-            "sex",
-            parse_required_enum(self.sex.as_deref(), Sex::parse, Sex::expected),
-        );
+        let given_name = v.check("given_name", clean_text(self.given_name.as_deref().unwrap_or_default(), 100));
+        let middle_name = v.check("middle_name", optional_text(self.middle_name.as_deref(), 100));
+        let family_name = v.check("family_name", clean_text(self.family_name.as_deref().unwrap_or_default(), 100));
+        let birth_date = v.check("birth_date", parse_birth_date(self.birth_date.as_deref(), today));
+        let sex = v.check("sex", parse_required_enum(self.sex.as_deref(), Sex::parse, Sex::expected));
         let language = v.check(
             "language",
             match non_empty(self.language.as_deref()) {
@@ -205,12 +188,7 @@ impl PatientInput {
         );
         let site_of_care = v.check(
             "site_of_care",
-            parse_enum_or(
-                self.site_of_care.as_deref(),
-                SiteOfCare::Home,
-                SiteOfCare::parse,
-                SiteOfCare::expected,
-            ),
+            parse_enum_or(self.site_of_care.as_deref(), SiteOfCare::Home, SiteOfCare::parse, SiteOfCare::expected),
         );
         v.finish(|| {
             Some(PatientFields {
@@ -234,38 +212,17 @@ impl PatientInput {
 
     /// All address parts or none: a partial address cannot be visited.
     fn validate_address(&self, v: &mut Validation) -> Option<Option<Address>> {
-        let parts = [
-            &self.address_line1,
-            &self.address_line2,
-            &self.city,
-            &self.region,
-            &self.postal_code,
-            &self.country,
-        ];
+        let parts =
+            [&self.address_line1, &self.address_line2, &self.city, &self.region, &self.postal_code, &self.country];
         if parts.iter().all(|p| non_empty(p.as_deref()).is_none()) {
             return Some(None);
         }
-        let line1 = v.check(
-            "address_line1",
-            clean_text(self.address_line1.as_deref().unwrap_or_default(), 200),
-        );
-        let line2 = v.check(
-            "address_line2",
-            optional_text(self.address_line2.as_deref(), 200),
-        );
-        let city = v.check(
-            "city",
-            clean_text(self.city.as_deref().unwrap_or_default(), 100),
-        );
+        let line1 = v.check("address_line1", clean_text(self.address_line1.as_deref().unwrap_or_default(), 200));
+        let line2 = v.check("address_line2", optional_text(self.address_line2.as_deref(), 200));
+        let city = v.check("city", clean_text(self.city.as_deref().unwrap_or_default(), 100));
         let region = v.check("region", optional_text(self.region.as_deref(), 100));
-        let postal_code = v.check(
-            "postal_code",
-            PostalCode::parse(self.postal_code.as_deref().unwrap_or_default()),
-        );
-        let country = v.check(
-            "country",
-            CountryCode::parse(self.country.as_deref().unwrap_or_default()),
-        );
+        let postal_code = v.check("postal_code", PostalCode::parse(self.postal_code.as_deref().unwrap_or_default()));
+        let country = v.check("country", CountryCode::parse(self.country.as_deref().unwrap_or_default()));
         Some(Some(Address {
             line1: line1?,
             line2: line2?,
@@ -284,41 +241,22 @@ impl PatientInput {
         }
         let latitude = v.check("latitude", parse_degrees(latitude, 90.0, "longitude"));
         let longitude = v.check("longitude", parse_degrees(longitude, 180.0, "latitude"));
-        Some(Some(Coordinates {
-            latitude: latitude?,
-            longitude: longitude?,
-        }))
+        Some(Some(Coordinates { latitude: latitude?, longitude: longitude? }))
     }
 
     fn validate_emergency_contact(&self, v: &mut Validation) -> Option<Option<EmergencyContact>> {
-        let given = [
-            &self.emergency_contact_name,
-            &self.emergency_contact_relationship,
-            &self.emergency_contact_phone,
-        ];
+        let given = [&self.emergency_contact_name, &self.emergency_contact_relationship, &self.emergency_contact_phone];
         if given.iter().all(|p| non_empty(p.as_deref()).is_none()) {
             return Some(None);
         }
         let name = v.check(
             "emergency_contact_name",
-            clean_text(
-                self.emergency_contact_name.as_deref().unwrap_or_default(),
-                100,
-            ),
+            clean_text(self.emergency_contact_name.as_deref().unwrap_or_default(), 100),
         );
-        let relationship = v.check(
-            "emergency_contact_relationship",
-            optional_text(self.emergency_contact_relationship.as_deref(), 50),
-        );
-        let phone = v.check(
-            "emergency_contact_phone",
-            optional(self.emergency_contact_phone.as_deref(), Phone::parse),
-        );
-        Some(Some(EmergencyContact {
-            name: name?,
-            relationship: relationship?,
-            phone: phone?,
-        }))
+        let relationship = v
+            .check("emergency_contact_relationship", optional_text(self.emergency_contact_relationship.as_deref(), 50));
+        let phone = v.check("emergency_contact_phone", optional(self.emergency_contact_phone.as_deref(), Phone::parse));
+        Some(Some(EmergencyContact { name: name?, relationship: relationship?, phone: phone? }))
     }
 }
 
@@ -348,8 +286,7 @@ impl Patient {
             longitude: f.coordinates.map(|c| c.longitude.to_string()),
             emergency_contact_name: contact.map(|c| c.name.clone()),
             emergency_contact_relationship: contact.and_then(|c| c.relationship.clone()),
-            emergency_contact_phone: contact
-                .and_then(|c| c.phone.as_ref().map(ToString::to_string)),
+            emergency_contact_phone: contact.and_then(|c| c.phone.as_ref().map(ToString::to_string)),
             status: Some(f.status.to_string()),
             site_of_care: Some(f.site_of_care.to_string()),
             branch_code: Some(self.branch_code.clone()),
@@ -408,8 +345,7 @@ pub(crate) fn parse_enum_or<T>(
 /// An ISO 8601 calendar date (`YYYY-MM-DD`).
 pub(crate) fn parse_date(text: Option<&str>) -> Result<NaiveDate, String> {
     let text = non_empty(text).ok_or("is required")?;
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| "must be a date in the form YYYY-MM-DD".to_owned())
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| "must be a date in the form YYYY-MM-DD".to_owned())
 }
 
 fn parse_birth_date(text: Option<&str>, today: NaiveDate) -> Result<NaiveDate, String> {
@@ -417,9 +353,7 @@ fn parse_birth_date(text: Option<&str>, today: NaiveDate) -> Result<NaiveDate, S
     if date > today {
         return Err("must not be in the future".into());
     }
-    let oldest = today
-        .checked_sub_months(Months::new(12 * MAX_AGE_YEARS))
-        .unwrap_or(NaiveDate::MIN);
+    let oldest = today.checked_sub_months(Months::new(12 * MAX_AGE_YEARS)).unwrap_or(NaiveDate::MIN);
     if date < oldest {
         return Err(format!("must be within the last {MAX_AGE_YEARS} years"));
     }
@@ -428,9 +362,7 @@ fn parse_birth_date(text: Option<&str>, today: NaiveDate) -> Result<NaiveDate, S
 
 fn parse_degrees(text: Option<&str>, limit: f64, other: &str) -> Result<f64, String> {
     let text = text.ok_or_else(|| format!("is required when {other} is given"))?;
-    let value: f64 = text
-        .parse()
-        .map_err(|_| "must be a number of decimal degrees".to_owned())?;
+    let value: f64 = text.parse().map_err(|_| "must be a number of decimal degrees".to_owned())?;
     if !value.is_finite() || value.abs() > limit {
         return Err(format!("must be between -{limit} and {limit}"));
     }
@@ -438,9 +370,7 @@ fn parse_degrees(text: Option<&str>, limit: f64, other: &str) -> Result<f64, Str
 }
 
 /// Deserialises a JSON string or number into text, so `"latitude": 39.96` and `"latitude": "39.96"` both work.
-pub fn string_or_number<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<String>, D::Error> {
+pub fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {

@@ -38,29 +38,11 @@ fn every_broken_rule_is_reported_at_once_with_its_field() {
         ..Default::default()
     };
     let errors = input.validate(today()).unwrap_err();
-    for field in [
-        "mrn",
-        "given_name",
-        "family_name",
-        "birth_date",
-        "sex",
-        "email",
-        "address_line1",
-        "latitude",
-    ] {
-        assert!(
-            errors.message_for(field).is_some(),
-            "expected an error for {field}: {errors}"
-        );
+    for field in ["mrn", "given_name", "family_name", "birth_date", "sex", "email", "address_line1", "latitude"] {
+        assert!(errors.message_for(field).is_some(), "expected an error for {field}: {errors}");
     }
-    assert_eq!(
-        errors.message_for("birth_date"),
-        Some("must not be in the future")
-    );
-    assert_eq!(
-        errors.message_for("longitude"),
-        Some("is required when latitude is given")
-    );
+    assert_eq!(errors.message_for("birth_date"), Some("must not be in the future"));
+    assert_eq!(errors.message_for("longitude"), Some("is required when latitude is given"));
 }
 
 #[test]
@@ -68,10 +50,7 @@ fn birth_date_limits() {
     let mut input = valid_input();
     input.birth_date = Some("12/04/1961".into());
     assert_eq!(
-        input
-            .validate(today())
-            .unwrap_err()
-            .message_for("birth_date"),
+        input.validate(today()).unwrap_err().message_for("birth_date"),
         Some("must be a date in the form YYYY-MM-DD")
     );
     input.birth_date = Some("1890-01-01".into());
@@ -111,11 +90,7 @@ fn to_input_round_trips_a_full_patient() {
 #[test]
 fn json_input_refuses_unknown_fields_and_accepts_numeric_coordinates() {
     let err = serde_json::from_str::<PatientInput>(r#"{"mrn":"A1","nickname":"x"}"#).unwrap_err();
-    assert!(
-        err.to_string().contains("unknown field `nickname`"),
-        "{err}"
-    );
-    let input: PatientInput =
-        serde_json::from_str(r#"{"latitude": 39.5, "longitude": "-82.1"}"#).unwrap();
+    assert!(err.to_string().contains("unknown field `nickname`"), "{err}");
+    let input: PatientInput = serde_json::from_str(r#"{"latitude": 39.5, "longitude": "-82.1"}"#).unwrap();
     assert_eq!(input.latitude.as_deref(), Some("39.5"));
 }

@@ -37,12 +37,7 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => &[PatientRead, UserAdmin, BranchAdmin, TokenAdmin, AuditRead],
-            Role::Intake => &[
-                PatientRead,
-                PatientWrite,
-                ClinicalRecordWrite,
-                CoverageWrite,
-            ],
+            Role::Intake => &[PatientRead, PatientWrite, ClinicalRecordWrite, CoverageWrite],
             Role::Pharmacist => &[PatientRead, PatientWrite, ClinicalRecordWrite],
             Role::Nurse => &[PatientRead, ClinicalRecordWrite],
             Role::Biller => &[PatientRead, CoverageWrite],
@@ -78,15 +73,8 @@ mod tests {
     #[test]
     fn every_role_can_read_patients_and_only_admin_manages_users() {
         for role in Role::ALL {
-            assert!(
-                role.grants(Permission::PatientRead),
-                "{role} must read patients"
-            );
-            assert_eq!(
-                role.grants(Permission::UserAdmin),
-                *role == Role::Admin,
-                "{role}"
-            );
+            assert!(role.grants(Permission::PatientRead), "{role} must read patients");
+            assert_eq!(role.grants(Permission::UserAdmin), *role == Role::Admin, "{role}");
         }
         assert!(!Role::Admin.grants(Permission::PatientWrite));
         assert!(Role::Auditor.grants(Permission::AuditRead));

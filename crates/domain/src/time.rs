@@ -9,16 +9,11 @@ use chrono_tz::Tz;
 pub const FUTURE_TOLERANCE_MINUTES: i64 = 5;
 
 pub fn truncate_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
-    at.with_nanosecond(at.nanosecond() / 1_000 * 1_000)
-        .unwrap_or(at)
+    at.with_nanosecond(at.nanosecond() / 1_000 * 1_000).unwrap_or(at)
 }
 
 /// Parses an instant that must not lie in the future (beyond the tolerance).
-pub fn parse_past_instant(
-    text: Option<&str>,
-    zone: Tz,
-    now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, String> {
+pub fn parse_past_instant(text: Option<&str>, zone: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let text = crate::patient::non_empty(text).ok_or("is required")?;
     let at = parse_instant(text, zone)?;
     if at > now + chrono::Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
@@ -31,15 +26,10 @@ fn parse_instant(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Ok(truncate_to_micros(at.with_timezone(&Utc)));
     }
-    let local = [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-    ]
-    .iter()
-    .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-    .ok_or("must be a date and time such as 2026-11-01T08:30:00Z")?;
+    let local = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .ok_or("must be a date and time such as 2026-11-01T08:30:00Z")?;
     let at = zone
         .from_local_datetime(&local)
         .earliest()
@@ -61,18 +51,12 @@ mod tests {
         let exact = parse_past_instant(Some("2026-11-01T08:30:00-05:00"), z, now()).unwrap();
         assert_eq!(exact, Utc.with_ymd_and_hms(2026, 11, 1, 13, 30, 0).unwrap());
         let local = parse_past_instant(Some("2026-11-01T08:30"), z, now()).unwrap();
-        assert_eq!(
-            local, exact,
-            "New York is UTC-5 on 1 November 2026 (EST from that day)"
-        );
+        assert_eq!(local, exact, "New York is UTC-5 on 1 November 2026 (EST from that day)");
         assert_eq!(
             parse_past_instant(Some("2026-11-24T00:00:00Z"), z, now()).unwrap_err(),
             "must not be in the future"
         );
         assert!(parse_past_instant(Some("yesterday"), z, now()).is_err());
-        assert_eq!(
-            parse_past_instant(None, z, now()).unwrap_err(),
-            "is required"
-        );
+        assert_eq!(parse_past_instant(None, z, now()).unwrap_err(), "is required");
     }
 }

@@ -31,12 +31,8 @@ pub struct User {
 impl User {
     /// Branches at which one of the user's roles grants `permission`.
     pub fn branches_with(&self, permission: Permission) -> Vec<BranchId> {
-        let mut branches: Vec<BranchId> = self
-            .grants
-            .iter()
-            .filter(|g| g.role.grants(permission))
-            .map(|g| g.branch_id)
-            .collect();
+        let mut branches: Vec<BranchId> =
+            self.grants.iter().filter(|g| g.role.grants(permission)).map(|g| g.branch_id).collect();
         branches.sort();
         branches.dedup();
         branches
@@ -57,14 +53,8 @@ pub const MIN_PASSWORD_LENGTH: usize = 12;
 pub fn parse_username(text: Option<&str>) -> Result<String, String> {
     let name = non_empty(text).ok_or("is required")?.to_ascii_lowercase();
     let ok = (3..=40).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
-    if ok {
-        Ok(name)
-    } else {
-        Err("must be 3–40 letters, digits, dots, hyphens or underscores".into())
-    }
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    if ok { Ok(name) } else { Err("must be 3–40 letters, digits, dots, hyphens or underscores".into()) }
 }
 
 /// A password: at least 12 characters, at most 256 (NIST SP 800-63B: length over composition rules).
@@ -104,13 +94,7 @@ impl UserInput {
             Some(name) => v.check("display_name", clean_text(name, 100)),
         };
         let password = v.check("password", check_password(self.password.as_deref()));
-        v.finish(|| {
-            Some(NewUserFields {
-                username: username?,
-                display_name: display_name?,
-                password: password?,
-            })
-        })
+        v.finish(|| Some(NewUserFields { username: username?, display_name: display_name?, password: password? }))
     }
 }
 
@@ -139,14 +123,8 @@ mod tests {
             totp_enabled: false,
             home_branch_id: a,
             grants: vec![
-                RoleGrant {
-                    branch_id: a,
-                    role: Role::Intake,
-                },
-                RoleGrant {
-                    branch_id: b,
-                    role: Role::Driver,
-                },
+                RoleGrant { branch_id: a, role: Role::Intake },
+                RoleGrant { branch_id: b, role: Role::Driver },
             ],
             created_at: Utc::now(),
         };

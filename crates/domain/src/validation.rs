@@ -16,18 +16,12 @@ pub struct ValidationErrors(pub Vec<FieldError>);
 
 impl ValidationErrors {
     pub fn single(field: &str, message: impl Into<String>) -> Self {
-        Self(vec![FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        }])
+        Self(vec![FieldError { field: field.to_owned(), message: message.into() }])
     }
 
     /// The message for one field, if it has one (the forms show it next to the input).
     pub fn message_for(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
 }
 
@@ -43,10 +37,7 @@ impl Validation {
     }
 
     pub fn error(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        });
+        self.errors.push(FieldError { field: field.to_owned(), message: message.into() });
     }
 
     /// Records the error of a field-level parse and passes the value on.

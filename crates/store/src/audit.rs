@@ -58,9 +58,7 @@ impl AuditEvent {
     pub fn expected_hash(&self) -> String {
         let canonical = serde_json::json!([
             self.seq,
-            self.occurred_at
-                .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-                .to_string(),
+            self.occurred_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
             self.actor_id,
             self.actor_name,
             self.actor_roles,
@@ -111,11 +109,10 @@ impl<'a> AuditRepository<'a> {
 
     /// Appends one event inside the caller's write transaction and returns it as stored.
     pub fn append(&mut self, event: NewAuditEvent) -> Result<AuditEvent, StoreError> {
-        let (seq, prev_hash): (i64, String) =
-            diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
-                .set(audit_head::last_seq.eq(audit_head::last_seq + 1))
-                .returning((audit_head::last_seq, audit_head::last_hash))
-                .get_result(self.conn)?;
+        let (seq, prev_hash): (i64, String) = diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+            .set(audit_head::last_seq.eq(audit_head::last_seq + 1))
+            .returning((audit_head::last_seq, audit_head::last_hash))
+            .get_result(self.conn)?;
         let mut row = AuditEvent {
             seq,
             occurred_at: to_db_time(event.occurred_at),
@@ -134,9 +131,7 @@ impl<'a> AuditRepository<'a> {
             hash: String::new(),
         };
         row.hash = row.expected_hash();
-        diesel::insert_into(audit_events::table)
-            .values(&row)
-            .execute(self.conn)?;
+        diesel::insert_into(audit_events::table).values(&row).execute(self.conn)?;
         diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
             .set(audit_head::last_hash.eq(&row.hash))
             .execute(self.conn)?;
@@ -145,9 +140,7 @@ impl<'a> AuditRepository<'a> {
 
     /// One page, newest first; `limit + 1` rows are read so the caller knows whether more follow.
     pub fn list(&mut self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
-        let mut query = audit_events::table
-            .select(AuditEvent::as_select())
-            .into_boxed::<MultiBackend>();
+        let mut query = audit_events::table.select(AuditEvent::as_select()).into_boxed::<MultiBackend>();
         if let Some(entity_id) = &filter.entity_id {
             query = query.filter(audit_events::entity_id.eq(entity_id.clone()));
         }
@@ -169,10 +162,7 @@ impl<'a> AuditRepository<'a> {
         if let Some(before) = filter.before_seq {
             query = query.filter(audit_events::seq.lt(before));
         }
-        Ok(query
-            .order(audit_events::seq.desc())
-            .limit(filter.limit + 1)
-            .load(self.conn)?)
+        Ok(query.order(audit_events::seq.desc()).limit(filter.limit + 1).load(self.conn)?)
     }
 
     /// Walks the whole chain in order, in pages, and returns the number of rows or the first broken link: a row
@@ -196,17 +186,9 @@ impl<'a> AuditRepository<'a> {
                 break;
             }
             for row in page {
-                let broken = |reason: String| {
-                    Ok(Err(BrokenLink {
-                        seq: row.seq,
-                        reason,
-                    }))
-                };
+                let broken = |reason: String| Ok(Err(BrokenLink { seq: row.seq, reason }));
                 if row.seq != expected_seq {
-                    return Ok(Err(BrokenLink {
-                        seq: expected_seq,
-                        reason: format!("row {expected_seq} is missing"),
-                    }));
+                    return Ok(Err(BrokenLink { seq: expected_seq, reason: format!("row {expected_seq} is missing") }));
                 }
                 if row.prev_hash != expected_prev {
                     return broken("prev_hash does not match the hash of the row before".into());

@@ -70,30 +70,18 @@ impl<'a> BranchRepository<'a> {
     }
 
     /// Writes `branch` (whose `version` is already the new one) if the stored version is `version - 1`.
-    pub fn update(
-        &mut self,
-        branch: &Branch,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<(), StoreError> {
+    pub fn update(&mut self, branch: &Branch, now: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
         let row = BranchRow::from_domain(branch, now);
         let changed = diesel::update(branches::table)
             .filter(branches::id.eq(&row.id))
             .filter(branches::version.eq(branch.version - 1))
             .set(&row)
             .execute(self.conn)?;
-        if changed == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::StaleVersion)
-        }
+        if changed == 1 { Ok(()) } else { Err(StoreError::StaleVersion) }
     }
 
     pub fn find(&mut self, id: BranchId) -> Result<Branch, StoreError> {
-        branches::table
-            .find(id.to_string())
-            .select(BranchRow::as_select())
-            .first(self.conn)?
-            .into_domain()
+        branches::table.find(id.to_string()).select(BranchRow::as_select()).first(self.conn)?.into_domain()
     }
 
     pub fn find_by_code(&mut self, code: &str) -> Result<Option<Branch>, StoreError> {

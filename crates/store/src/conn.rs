@@ -58,10 +58,7 @@ impl DatabaseUrl {
                 "sqlite:// URL needs a file path, e.g. sqlite://openinfusion.db".into(),
             ));
         }
-        Ok(Self {
-            backend,
-            url: url.to_owned(),
-        })
+        Ok(Self { backend, url: url.to_owned() })
     }
 
     pub fn backend(&self) -> Backend {
@@ -75,8 +72,7 @@ impl DatabaseUrl {
     /// The URL with any password replaced, for logs and error messages.
     pub fn redacted(&self) -> String {
         match (self.url.split_once("://"), self.url.rfind('@')) {
-            (Some((scheme, rest)), Some(at)) => match rest[..at - scheme.len() - 3].split_once(':')
-            {
+            (Some((scheme, rest)), Some(at)) => match rest[..at - scheme.len() - 3].split_once(':') {
                 Some((user, _)) => format!("{scheme}://{user}:***{}", &self.url[at..]),
                 None => self.url.clone(),
             },
@@ -106,10 +102,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConn, Self::Error> {
-        let mut conn = self
-            .url
-            .connect()
-            .map_err(diesel::r2d2::Error::ConnectionError)?;
+        let mut conn = self.url.connect().map_err(diesel::r2d2::Error::ConnectionError)?;
         configure(&mut conn).map_err(diesel::r2d2::Error::QueryError)?;
         Ok(conn)
     }
@@ -140,31 +133,16 @@ fn configure(conn: &mut DbConn) -> QueryResult<()> {
 /// message instead of after r2d2's 30-second retry.
 pub fn open_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, StoreError> {
     let manager = ConnectionManager { url: url.clone() };
-    let first = r2d2::ManageConnection::connect(&manager).map_err(|e| {
-        StoreError::Connection(format!(
-            "cannot open {}: {}",
-            url.redacted(),
-            one_line(&e.to_string())
-        ))
-    })?;
+    let first = r2d2::ManageConnection::connect(&manager)
+        .map_err(|e| StoreError::Connection(format!("cannot open {}: {}", url.redacted(), one_line(&e.to_string()))))?;
     drop(first);
-    let max_size = if url.backend() == Backend::Sqlite {
-        max_size.min(8)
-    } else {
-        max_size
-    };
+    let max_size = if url.backend() == Backend::Sqlite { max_size.min(8) } else { max_size };
     r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(10))
         .build(manager)
-        .map_err(|e| {
-            StoreError::Connection(format!(
-                "cannot open {}: {}",
-                url.redacted(),
-                one_line(&e.to_string())
-            ))
-        })
+        .map_err(|e| StoreError::Connection(format!("cannot open {}: {}", url.redacted(), one_line(&e.to_string()))))
 }
 
 fn one_line(text: &str) -> String {
@@ -178,10 +156,7 @@ pub fn write_tx<T, E: From<diesel::result::Error>>(
     f: impl FnOnce(&mut DbConn) -> Result<T, E>,
 ) -> Result<T, E> {
     type Tm = <DbConn as Connection>::TransactionManager;
-    if Tm::transaction_manager_status_mut(conn)
-        .transaction_depth()?
-        .is_some()
-    {
+    if Tm::transaction_manager_status_mut(conn).transaction_depth()?.is_some() {
         return conn.transaction(f);
     }
     match conn {
@@ -217,10 +192,7 @@ mod tests {
 
     #[test]
     fn urls_name_their_backend_and_hide_passwords() {
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://x.db").unwrap().backend(),
-            Backend::Sqlite
-        );
+        assert_eq!(DatabaseUrl::parse("sqlite://x.db").unwrap().backend(), Backend::Sqlite);
         let pg = DatabaseUrl::parse("postgres://app:s3cret@db:5432/oi").unwrap();
         assert_eq!(pg.backend(), Backend::Postgres);
         assert_eq!(pg.redacted(), "postgres://app:***@db:5432/oi");

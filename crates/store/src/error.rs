@@ -16,11 +16,7 @@ pub enum StoreError {
     StaleVersion,
     /// A stored value that the domain refuses: the database was edited outside the application.
     #[error("stored {table}.{column} is invalid: {value:?}")]
-    Corrupt {
-        table: &'static str,
-        column: &'static str,
-        value: String,
-    },
+    Corrupt { table: &'static str, column: &'static str, value: String },
     #[error("cannot connect: {0}")]
     Connection(String),
     #[error("database pool: {0}")]
@@ -35,14 +31,9 @@ impl From<DieselError> for StoreError {
     fn from(error: DieselError) -> Self {
         match error {
             DieselError::NotFound => StoreError::NotFound,
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                StoreError::UniqueViolation(
-                    info.constraint_name()
-                        .or(info.column_name())
-                        .unwrap_or(info.message())
-                        .to_owned(),
-                )
-            }
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => StoreError::UniqueViolation(
+                info.constraint_name().or(info.column_name()).unwrap_or(info.message()).to_owned(),
+            ),
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
                 StoreError::ForeignKeyViolation(info.message().to_owned())
             }
@@ -53,11 +44,7 @@ impl From<DieselError> for StoreError {
 
 impl StoreError {
     pub fn corrupt(table: &'static str, column: &'static str, value: impl Into<String>) -> Self {
-        StoreError::Corrupt {
-            table,
-            column,
-            value: value.into(),
-        }
+        StoreError::Corrupt { table, column, value: value.into() }
     }
 
     /// True when a unique constraint on a column whose name contains `column` refused the write. SQLite reports

@@ -33,8 +33,7 @@ pub(crate) fn parse_id<T: std::str::FromStr>(
     column: &'static str,
     text: &str,
 ) -> Result<T, StoreError> {
-    text.parse()
-        .map_err(|_| StoreError::corrupt(table, column, text))
+    text.parse().map_err(|_| StoreError::corrupt(table, column, text))
 }
 
 /// Parses a stored enum text form.

@@ -18,10 +18,8 @@ pub fn run(conn: &mut DbConn) -> Result<usize, StoreError> {
         pg.batch_execute(LOCK)?;
     }
     let set = if is_pg { POSTGRES } else { SQLITE };
-    let result = conn
-        .run_pending_migrations(set)
-        .map(|applied| applied.len())
-        .map_err(|e| StoreError::Migration(e.to_string()));
+    let result =
+        conn.run_pending_migrations(set).map(|applied| applied.len()).map_err(|e| StoreError::Migration(e.to_string()));
     if let DbConn::Pg(pg) = conn {
         pg.batch_execute(UNLOCK)?;
     }

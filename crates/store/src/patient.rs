@@ -2,9 +2,7 @@
 
 use diesel::prelude::*;
 use domain::codes::{CountryCode, Email, Language, Mrn, Phone, PostalCode};
-use domain::patient::{
-    Address, Coordinates, EmergencyContact, Patient, PatientFields, PatientStatus, Sex, SiteOfCare,
-};
+use domain::patient::{Address, Coordinates, EmergencyContact, Patient, PatientFields, PatientStatus, Sex, SiteOfCare};
 use domain::{BranchId, PatientId};
 
 use crate::conn::MultiBackend;
@@ -83,8 +81,7 @@ impl PatientRow {
             longitude: f.coordinates.map(|c| c.longitude),
             emergency_contact_name: contact.map(|c| c.name.clone()),
             emergency_contact_relationship: contact.and_then(|c| c.relationship.clone()),
-            emergency_contact_phone: contact
-                .and_then(|c| c.phone.as_ref().map(ToString::to_string)),
+            emergency_contact_phone: contact.and_then(|c| c.phone.as_ref().map(ToString::to_string)),
             status: f.status.to_string(),
             site_of_care: f.site_of_care.to_string(),
             possible_duplicate_of: p.possible_duplicate_of.map(|id| id.to_string()),
@@ -94,12 +91,7 @@ impl PatientRow {
     }
 
     fn into_domain(self, branch_code: String) -> Result<Patient, StoreError> {
-        let address = match (
-            self.address_line1,
-            self.city,
-            self.postal_code,
-            self.country,
-        ) {
+        let address = match (self.address_line1, self.city, self.postal_code, self.country) {
             (Some(line1), Some(city), Some(postal_code), Some(country)) => Some(Address {
                 line1,
                 line2: self.address_line2,
@@ -111,10 +103,7 @@ impl PatientRow {
             _ => None,
         };
         let coordinates = match (self.latitude, self.longitude) {
-            (Some(latitude), Some(longitude)) => Some(Coordinates {
-                latitude,
-                longitude,
-            }),
+            (Some(latitude), Some(longitude)) => Some(Coordinates { latitude, longitude }),
             _ => None,
         };
         let emergency_contact = match self.emergency_contact_name {
@@ -136,14 +125,8 @@ impl PatientRow {
             birth_date: self.birth_date,
             sex: parse_text(T, "sex", &self.sex, Sex::parse)?,
             language: parse_checked(T, "language", &self.language, Language::parse)?,
-            phone: self
-                .phone
-                .map(|p| parse_checked(T, "phone", &p, Phone::parse))
-                .transpose()?,
-            email: self
-                .email
-                .map(|e| parse_checked(T, "email", &e, Email::parse))
-                .transpose()?,
+            phone: self.phone.map(|p| parse_checked(T, "phone", &p, Phone::parse)).transpose()?,
+            email: self.email.map(|e| parse_checked(T, "email", &e, Email::parse)).transpose()?,
             address,
             coordinates,
             emergency_contact,
@@ -196,9 +179,7 @@ impl<'a> PatientRepository<'a> {
     }
 
     pub fn insert(&mut self, patient: &Patient) -> Result<(), StoreError> {
-        diesel::insert_into(patients::table)
-            .values(PatientRow::from_domain(patient))
-            .execute(self.conn)?;
+        diesel::insert_into(patients::table).values(PatientRow::from_domain(patient)).execute(self.conn)?;
         Ok(())
     }
 
@@ -219,10 +200,7 @@ impl<'a> PatientRepository<'a> {
     }
 
     pub fn exists(&mut self, id: PatientId) -> Result<bool, StoreError> {
-        Ok(
-            diesel::select(diesel::dsl::exists(patients::table.find(id.to_string())))
-                .get_result(self.conn)?,
-        )
+        Ok(diesel::select(diesel::dsl::exists(patients::table.find(id.to_string()))).get_result(self.conn)?)
     }
 
     pub fn find(&mut self, id: PatientId) -> Result<Patient, StoreError> {
@@ -235,11 +213,8 @@ impl<'a> PatientRepository<'a> {
     }
 
     pub fn find_by_mrn(&mut self, mrn: &Mrn) -> Result<Option<PatientId>, StoreError> {
-        let id: Option<String> = patients::table
-            .filter(patients::mrn.eq(mrn.as_str()))
-            .select(patients::id)
-            .first(self.conn)
-            .optional()?;
+        let id: Option<String> =
+            patients::table.filter(patients::mrn.eq(mrn.as_str())).select(patients::id).first(self.conn).optional()?;
         id.map(|id| parse_id(T, "id", &id)).transpose()
     }
 
@@ -267,15 +242,7 @@ impl<'a> PatientRepository<'a> {
         let mut query = patients::table
             .inner_join(branches::table)
             .select((PatientRow::as_select(), branches::code))
-            .filter(
-                patients::branch_id.eq_any(
-                    filter
-                        .branch_ids
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>(),
-                ),
-            )
+            .filter(patients::branch_id.eq_any(filter.branch_ids.iter().map(ToString::to_string).collect::<Vec<_>>()))
             .into_boxed::<MultiBackend>();
         for word in &filter.words {
             let prefix = format!("{}%", escape_like(word));
@@ -289,25 +256,20 @@ impl<'a> PatientRepository<'a> {
             );
         }
         if let Some(after) = &filter.after {
-            query = query.filter(
-                patients::family_key
-                    .gt(after.family_key.clone())
-                    .or(patients::family_key.eq(after.family_key.clone()).and(
-                        patients::given_key
-                            .gt(after.given_key.clone())
-                            .or(patients::given_key
-                                .eq(after.given_key.clone())
-                                .and(patients::id.gt(after.id.clone()))),
-                    )),
-            );
+            query =
+                query.filter(
+                    patients::family_key.gt(after.family_key.clone()).or(patients::family_key
+                        .eq(after.family_key.clone())
+                        .and(patients::given_key.gt(after.given_key.clone()).or(
+                            patients::given_key.eq(after.given_key.clone()).and(patients::id.gt(after.id.clone())),
+                        ))),
+                );
         }
         let rows: Vec<PatientWithBranch> = query
             .order((patients::family_key, patients::given_key, patients::id))
             .limit(filter.limit + 1)
             .load(self.conn)?;
-        rows.into_iter()
-            .map(|(row, code)| row.into_domain(code))
-            .collect()
+        rows.into_iter().map(|(row, code)| row.into_domain(code)).collect()
     }
 
     pub fn count(&mut self) -> Result<i64, StoreError> {
@@ -326,9 +288,7 @@ pub fn cursor_after(patient: &Patient) -> PatientCursor {
 
 /// Escapes `%`, `_` and the escape character itself for a `LIKE … ESCAPE '\'` pattern.
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// Batch insert for synthetic data loads (demo, benchmarks): one statement per chunk.
@@ -337,12 +297,8 @@ pub fn insert_many(conn: &mut DbConn, patients: &[Patient]) -> Result<(), StoreE
     for chunk in rows.chunks(500) {
         // Multi-row VALUES is not expressible on the MultiBackend; each backend takes it natively.
         match conn {
-            DbConn::Pg(pg) => diesel::insert_into(patients::table)
-                .values(chunk)
-                .execute(pg)?,
-            DbConn::Sqlite(lite) => diesel::insert_into(patients::table)
-                .values(chunk)
-                .execute(lite)?,
+            DbConn::Pg(pg) => diesel::insert_into(patients::table).values(chunk).execute(pg)?,
+            DbConn::Sqlite(lite) => diesel::insert_into(patients::table).values(chunk).execute(lite)?,
         };
     }
     Ok(())

@@ -5,9 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use domain::PatientId;
 use domain::access_device::{AccessDevice, AccessDeviceFields, AccessDeviceKind};
-use domain::allergy::{
-    Allergy, AllergyFields, AllergyKind, AllergySeverity, AllergyStatus, DrugClass,
-};
+use domain::allergy::{Allergy, AllergyFields, AllergyKind, AllergySeverity, AllergyStatus, DrugClass};
 use domain::codes::{Icd10Code, Loinc};
 use domain::coverage::{Coverage, CoverageFields};
 use domain::diagnosis::{Diagnosis, DiagnosisFields};
@@ -15,9 +13,8 @@ use domain::lab::{LabFields, LabResult};
 use domain::measurement::{Measurement, MeasurementFields, MeasurementKind, MeasurementUnit};
 
 use crate::schema::{
-    patient_access_devices as devices, patient_allergies as allergies,
-    patient_coverages as coverages, patient_diagnoses as diagnoses, patient_labs as labs,
-    patient_measurements as measurements,
+    patient_access_devices as devices, patient_allergies as allergies, patient_coverages as coverages,
+    patient_diagnoses as diagnoses, patient_labs as labs, patient_measurements as measurements,
 };
 use crate::{DbConn, StoreError, from_db_time, parse_checked, parse_id, parse_text, to_db_time};
 
@@ -102,8 +99,7 @@ struct DeviceRow {
 }
 
 fn decimal(table: &'static str, text: &str) -> Result<rust_decimal::Decimal, StoreError> {
-    text.parse()
-        .map_err(|_| StoreError::corrupt(table, "value", text))
+    text.parse().map_err(|_| StoreError::corrupt(table, "value", text))
 }
 
 impl AllergyRow {
@@ -131,10 +127,7 @@ impl AllergyRow {
             patient_id: parse_id(T, "patient_id", &self.patient_id)?,
             fields: AllergyFields {
                 substance: self.substance,
-                drug_class: self
-                    .drug_class
-                    .map(|c| parse_text(T, "drug_class", &c, DrugClass::parse))
-                    .transpose()?,
+                drug_class: self.drug_class.map(|c| parse_text(T, "drug_class", &c, DrugClass::parse)).transpose()?,
                 reaction: self.reaction,
                 severity: parse_text(T, "severity", &self.severity, AllergySeverity::parse)?,
                 kind: parse_text(T, "kind", &self.kind, AllergyKind::parse)?,
@@ -321,11 +314,7 @@ pub struct PatientRecordRepository<'a> {
 
 /// Checks that an optimistic update touched exactly one row.
 fn one_row(changed: usize) -> Result<(), StoreError> {
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::StaleVersion)
-    }
+    if changed == 1 { Ok(()) } else { Err(StoreError::StaleVersion) }
 }
 
 impl<'a> PatientRecordRepository<'a> {
@@ -334,44 +323,32 @@ impl<'a> PatientRecordRepository<'a> {
     }
 
     pub fn insert_allergy(&mut self, a: &Allergy) -> Result<(), StoreError> {
-        diesel::insert_into(allergies::table)
-            .values(AllergyRow::from_domain(a))
-            .execute(self.conn)?;
+        diesel::insert_into(allergies::table).values(AllergyRow::from_domain(a)).execute(self.conn)?;
         Ok(())
     }
 
     pub fn insert_measurement(&mut self, m: &Measurement) -> Result<(), StoreError> {
-        diesel::insert_into(measurements::table)
-            .values(MeasurementRow::from_domain(m))
-            .execute(self.conn)?;
+        diesel::insert_into(measurements::table).values(MeasurementRow::from_domain(m)).execute(self.conn)?;
         Ok(())
     }
 
     pub fn insert_lab(&mut self, l: &LabResult) -> Result<(), StoreError> {
-        diesel::insert_into(labs::table)
-            .values(LabRow::from_domain(l))
-            .execute(self.conn)?;
+        diesel::insert_into(labs::table).values(LabRow::from_domain(l)).execute(self.conn)?;
         Ok(())
     }
 
     pub fn insert_diagnosis(&mut self, d: &Diagnosis) -> Result<(), StoreError> {
-        diesel::insert_into(diagnoses::table)
-            .values(DiagnosisRow::from_domain(d))
-            .execute(self.conn)?;
+        diesel::insert_into(diagnoses::table).values(DiagnosisRow::from_domain(d)).execute(self.conn)?;
         Ok(())
     }
 
     pub fn insert_coverage(&mut self, c: &Coverage) -> Result<(), StoreError> {
-        diesel::insert_into(coverages::table)
-            .values(CoverageRow::from_domain(c))
-            .execute(self.conn)?;
+        diesel::insert_into(coverages::table).values(CoverageRow::from_domain(c)).execute(self.conn)?;
         Ok(())
     }
 
     pub fn insert_access_device(&mut self, d: &AccessDevice) -> Result<(), StoreError> {
-        diesel::insert_into(devices::table)
-            .values(DeviceRow::from_domain(d))
-            .execute(self.conn)?;
+        diesel::insert_into(devices::table).values(DeviceRow::from_domain(d)).execute(self.conn)?;
         Ok(())
     }
 
@@ -380,9 +357,7 @@ impl<'a> PatientRecordRepository<'a> {
         let row = AllergyRow::from_domain(a);
         one_row(
             diesel::update(
-                allergies::table
-                    .filter(allergies::id.eq(&row.id))
-                    .filter(allergies::version.eq(a.version - 1)),
+                allergies::table.filter(allergies::id.eq(&row.id)).filter(allergies::version.eq(a.version - 1)),
             )
             .set(&row)
             .execute(self.conn)?,
@@ -393,9 +368,7 @@ impl<'a> PatientRecordRepository<'a> {
         let row = CoverageRow::from_domain(c);
         one_row(
             diesel::update(
-                coverages::table
-                    .filter(coverages::id.eq(&row.id))
-                    .filter(coverages::version.eq(c.version - 1)),
+                coverages::table.filter(coverages::id.eq(&row.id)).filter(coverages::version.eq(c.version - 1)),
             )
             .set(&row)
             .execute(self.conn)?,
@@ -405,38 +378,22 @@ impl<'a> PatientRecordRepository<'a> {
     pub fn update_access_device(&mut self, d: &AccessDevice) -> Result<(), StoreError> {
         let row = DeviceRow::from_domain(d);
         one_row(
-            diesel::update(
-                devices::table
-                    .filter(devices::id.eq(&row.id))
-                    .filter(devices::version.eq(d.version - 1)),
-            )
-            .set(&row)
-            .execute(self.conn)?,
+            diesel::update(devices::table.filter(devices::id.eq(&row.id)).filter(devices::version.eq(d.version - 1)))
+                .set(&row)
+                .execute(self.conn)?,
         )
     }
 
     pub fn find_allergy(&mut self, id: &str) -> Result<Allergy, StoreError> {
-        allergies::table
-            .find(id)
-            .select(AllergyRow::as_select())
-            .first(self.conn)?
-            .into_domain()
+        allergies::table.find(id).select(AllergyRow::as_select()).first(self.conn)?.into_domain()
     }
 
     pub fn find_coverage(&mut self, id: &str) -> Result<Coverage, StoreError> {
-        coverages::table
-            .find(id)
-            .select(CoverageRow::as_select())
-            .first(self.conn)?
-            .into_domain()
+        coverages::table.find(id).select(CoverageRow::as_select()).first(self.conn)?.into_domain()
     }
 
     pub fn find_access_device(&mut self, id: &str) -> Result<AccessDevice, StoreError> {
-        devices::table
-            .find(id)
-            .select(DeviceRow::as_select())
-            .first(self.conn)?
-            .into_domain()
+        devices::table.find(id).select(DeviceRow::as_select()).first(self.conn)?.into_domain()
     }
 
     pub fn allergies(&mut self, patient: PatientId) -> Result<Vec<Allergy>, StoreError> {

@@ -30,14 +30,8 @@ pub struct SecurityRepository<'a> {
     conn: &'a mut DbConn,
 }
 
-type ApiTokenTuple = (
-    String,
-    String,
-    String,
-    chrono::NaiveDateTime,
-    Option<chrono::NaiveDateTime>,
-    Option<chrono::NaiveDateTime>,
-);
+type ApiTokenTuple =
+    (String, String, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>);
 
 fn api_token_from(row: ApiTokenTuple) -> Result<ApiToken, StoreError> {
     let (id, user_id, name, created_at, last_used_at, revoked_at) = row;
@@ -86,18 +80,8 @@ impl<'a> SecurityRepository<'a> {
     }
 
     /// The session for a token hash if it has not expired at `now`.
-    pub fn find_live_session(
-        &mut self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Session>, StoreError> {
-        let row: Option<(
-            String,
-            String,
-            String,
-            chrono::NaiveDateTime,
-            chrono::NaiveDateTime,
-        )> = sessions::table
+    pub fn find_live_session(&mut self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>, StoreError> {
+        let row: Option<(String, String, String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = sessions::table
             .filter(sessions::token_hash.eq(token_hash))
             .filter(sessions::expires_at.gt(to_db_time(now)))
             .select((
@@ -109,38 +93,29 @@ impl<'a> SecurityRepository<'a> {
             ))
             .first(self.conn)
             .optional()?;
-        row.map(
-            |(token_hash, user_id, csrf_token, created_at, expires_at)| {
-                Ok(Session {
-                    token_hash,
-                    user_id: parse_id("sessions", "user_id", &user_id)?,
-                    csrf_token,
-                    created_at: from_db_time(created_at),
-                    expires_at: from_db_time(expires_at),
-                })
-            },
-        )
+        row.map(|(token_hash, user_id, csrf_token, created_at, expires_at)| {
+            Ok(Session {
+                token_hash,
+                user_id: parse_id("sessions", "user_id", &user_id)?,
+                csrf_token,
+                created_at: from_db_time(created_at),
+                expires_at: from_db_time(expires_at),
+            })
+        })
         .transpose()
     }
 
     pub fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError> {
-        diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash)))
-            .execute(self.conn)?;
+        diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash))).execute(self.conn)?;
         Ok(())
     }
 
     pub fn delete_sessions_of(&mut self, user_id: UserId) -> Result<usize, StoreError> {
-        Ok(
-            diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id.to_string())))
-                .execute(self.conn)?,
-        )
+        Ok(diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id.to_string()))).execute(self.conn)?)
     }
 
     pub fn delete_expired_sessions(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        Ok(
-            diesel::delete(sessions::table.filter(sessions::expires_at.le(to_db_time(now))))
-                .execute(self.conn)?,
-        )
+        Ok(diesel::delete(sessions::table.filter(sessions::expires_at.le(to_db_time(now)))).execute(self.conn)?)
     }
 
     pub fn record_login_attempt(
@@ -163,11 +138,7 @@ impl<'a> SecurityRepository<'a> {
     }
 
     /// Failed attempts for a username since `since`, counting only those after its last success.
-    pub fn failures_for_username(
-        &mut self,
-        username: &str,
-        since: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
+    pub fn failures_for_username(&mut self, username: &str, since: DateTime<Utc>) -> Result<i64, StoreError> {
         let last_success: Option<chrono::NaiveDateTime> = login_attempts::table
             .filter(login_attempts::username.eq(username))
             .filter(login_attempts::succeeded.eq(true))
@@ -182,11 +153,7 @@ impl<'a> SecurityRepository<'a> {
             .get_result(self.conn)?)
     }
 
-    pub fn failures_from_remote(
-        &mut self,
-        remote_addr: &str,
-        since: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
+    pub fn failures_from_remote(&mut self, remote_addr: &str, since: DateTime<Utc>) -> Result<i64, StoreError> {
         Ok(login_attempts::table
             .filter(login_attempts::remote_addr.eq(remote_addr))
             .filter(login_attempts::succeeded.eq(false))
@@ -195,11 +162,7 @@ impl<'a> SecurityRepository<'a> {
             .get_result(self.conn)?)
     }
 
-    pub fn insert_api_token(
-        &mut self,
-        token: &ApiToken,
-        token_hash: &str,
-    ) -> Result<(), StoreError> {
+    pub fn insert_api_token(&mut self, token: &ApiToken, token_hash: &str) -> Result<(), StoreError> {
         diesel::insert_into(api_tokens::table)
             .values((
                 api_tokens::id.eq(token.id.to_string()),
@@ -213,11 +176,7 @@ impl<'a> SecurityRepository<'a> {
     }
 
     /// The unrevoked token with this hash, marking it used at `now`.
-    pub fn use_api_token(
-        &mut self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<ApiToken>, StoreError> {
+    pub fn use_api_token(&mut self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<ApiToken>, StoreError> {
         let row: Option<ApiTokenTuple> = api_tokens::table
             .filter(api_tokens::token_hash.eq(token_hash))
             .filter(api_tokens::revoked_at.is_null())
@@ -232,31 +191,18 @@ impl<'a> SecurityRepository<'a> {
     }
 
     pub fn list_api_tokens(&mut self) -> Result<Vec<ApiToken>, StoreError> {
-        let rows: Vec<ApiTokenTuple> = api_tokens::table
-            .order(api_tokens::id.desc())
-            .select(API_TOKEN_COLUMNS)
-            .load(self.conn)?;
+        let rows: Vec<ApiTokenTuple> =
+            api_tokens::table.order(api_tokens::id.desc()).select(API_TOKEN_COLUMNS).load(self.conn)?;
         rows.into_iter().map(api_token_from).collect()
     }
 
     pub fn find_api_token(&mut self, id: ApiTokenId) -> Result<ApiToken, StoreError> {
-        api_token_from(
-            api_tokens::table
-                .find(id.to_string())
-                .select(API_TOKEN_COLUMNS)
-                .first(self.conn)?,
-        )
+        api_token_from(api_tokens::table.find(id.to_string()).select(API_TOKEN_COLUMNS).first(self.conn)?)
     }
 
-    pub fn revoke_api_token(
-        &mut self,
-        id: ApiTokenId,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    pub fn revoke_api_token(&mut self, id: ApiTokenId, now: DateTime<Utc>) -> Result<(), StoreError> {
         diesel::update(
-            api_tokens::table
-                .filter(api_tokens::id.eq(id.to_string()))
-                .filter(api_tokens::revoked_at.is_null()),
+            api_tokens::table.filter(api_tokens::id.eq(id.to_string())).filter(api_tokens::revoked_at.is_null()),
         )
         .set(api_tokens::revoked_at.eq(Some(to_db_time(now))))
         .execute(self.conn)?;

@@ -44,11 +44,7 @@ impl UserRow {
             grants,
             created_at: from_db_time(self.created_at),
         };
-        Ok(UserCredentials {
-            user,
-            password_hash: self.password_hash,
-            totp_secret: self.totp_secret,
-        })
+        Ok(UserCredentials { user, password_hash: self.password_hash, totp_secret: self.totp_secret })
     }
 
     fn from_domain(c: &UserCredentials, updated_at: chrono::DateTime<chrono::Utc>) -> Self {
@@ -79,10 +75,7 @@ impl<'a> UserRepository<'a> {
     /// Inserts the user and their grants.
     pub fn insert(&mut self, credentials: &UserCredentials) -> Result<(), StoreError> {
         diesel::insert_into(users::table)
-            .values(UserRow::from_domain(
-                credentials,
-                credentials.user.created_at,
-            ))
+            .values(UserRow::from_domain(credentials, credentials.user.created_at))
             .execute(self.conn)?;
         self.replace_grants(credentials.user.id, &credentials.user.grants)
     }
@@ -107,8 +100,7 @@ impl<'a> UserRepository<'a> {
     }
 
     fn replace_grants(&mut self, user_id: UserId, grants: &[RoleGrant]) -> Result<(), StoreError> {
-        diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id.to_string())))
-            .execute(self.conn)?;
+        diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id.to_string()))).execute(self.conn)?;
         let rows: Vec<_> = grants
             .iter()
             .map(|g| {
@@ -120,9 +112,7 @@ impl<'a> UserRepository<'a> {
             })
             .collect();
         for row in rows {
-            diesel::insert_into(user_roles::table)
-                .values(row)
-                .execute(self.conn)?;
+            diesel::insert_into(user_roles::table).values(row).execute(self.conn)?;
         }
         Ok(())
     }
@@ -147,30 +137,18 @@ impl<'a> UserRepository<'a> {
         let grants = self.grants_of(&ids)?;
         rows.into_iter()
             .map(|row| {
-                let mine = grants
-                    .iter()
-                    .filter(|(uid, _)| *uid == row.id)
-                    .map(|(_, g)| *g)
-                    .collect();
+                let mine = grants.iter().filter(|(uid, _)| *uid == row.id).map(|(_, g)| *g).collect();
                 row.into_domain(mine)
             })
             .collect()
     }
 
     pub fn find(&mut self, id: UserId) -> Result<UserCredentials, StoreError> {
-        let row = users::table
-            .find(id.to_string())
-            .select(UserRow::as_select())
-            .first(self.conn)?;
-        self.with_grants(vec![row])?
-            .pop()
-            .ok_or(StoreError::NotFound)
+        let row = users::table.find(id.to_string()).select(UserRow::as_select()).first(self.conn)?;
+        self.with_grants(vec![row])?.pop().ok_or(StoreError::NotFound)
     }
 
-    pub fn find_by_username(
-        &mut self,
-        username: &str,
-    ) -> Result<Option<UserCredentials>, StoreError> {
+    pub fn find_by_username(&mut self, username: &str) -> Result<Option<UserCredentials>, StoreError> {
         let row = users::table
             .filter(users::username.eq(username))
             .select(UserRow::as_select())
@@ -183,15 +161,8 @@ impl<'a> UserRepository<'a> {
     }
 
     pub fn list(&mut self) -> Result<Vec<User>, StoreError> {
-        let rows = users::table
-            .order((users::username, users::id))
-            .select(UserRow::as_select())
-            .load(self.conn)?;
-        Ok(self
-            .with_grants(rows)?
-            .into_iter()
-            .map(|c| c.user)
-            .collect())
+        let rows = users::table.order((users::username, users::id)).select(UserRow::as_select()).load(self.conn)?;
+        Ok(self.with_grants(rows)?.into_iter().map(|c| c.user).collect())
     }
 
     pub fn count(&mut self) -> Result<i64, StoreError> {

@@ -24,8 +24,7 @@ use domain::{PatientId, ValidationErrors};
 use store::DbPool;
 
 use crate::synthetic::{
-    BranchProfile, HOME_INFUSION_BRANCH, INFUSION_CENTRE_BRANCH, SyntheticPatient,
-    generate_patients,
+    BranchProfile, HOME_INFUSION_BRANCH, INFUSION_CENTRE_BRANCH, SyntheticPatient, generate_patients,
 };
 
 /// The password every demo user shares; `openinfusion serve --demo` prints it with the usernames.
@@ -70,13 +69,8 @@ pub fn load_demo(app: &App) -> anyhow::Result<Option<Vec<DemoLogin>>> {
 /// [`load_demo`], also returning what validation refused (the unit test wants none).
 fn load(app: &App) -> anyhow::Result<Option<(Vec<DemoLogin>, Tally)>> {
     let cli = Caller::cli();
-    let one = PatientSearch {
-        limit: Some(1),
-        ..PatientSearch::default()
-    };
-    let patients = app
-        .search_patients(&cli, &one)
-        .context("looking for patients")?;
+    let one = PatientSearch { limit: Some(1), ..PatientSearch::default() };
+    let patients = app.search_patients(&cli, &one).context("looking for patients")?;
     let users = app.list_users(&cli).context("looking for users")?;
     if !patients.items.is_empty() || !users.is_empty() {
         return Ok(None);
@@ -85,10 +79,7 @@ fn load(app: &App) -> anyhow::Result<Option<(Vec<DemoLogin>, Tally)>> {
     let logins = create_users(app, &cli, &main, &centre)?;
     let now = app.now().naive_utc();
     let mut tally = Tally::default();
-    let batches = [
-        (&HOME_INFUSION_BRANCH, MAIN_PATIENTS, &main),
-        (&INFUSION_CENTRE_BRANCH, CENTRE_PATIENTS, &centre),
-    ];
+    let batches = [(&HOME_INFUSION_BRANCH, MAIN_PATIENTS, &main), (&INFUSION_CENTRE_BRANCH, CENTRE_PATIENTS, &centre)];
     for (profile, count, branch) in batches {
         for patient in generate_patients(DEMO_SEED, profile, count, 0, now) {
             load_patient(app, &cli, &patient, &branch.code, &mut tally)?;
@@ -107,24 +98,13 @@ fn set_up_branches(app: &App, cli: &Caller) -> anyhow::Result<(Branch, Branch)> 
         kind: Some(kind.to_owned()),
         time_zone: Some(zone.to_owned()),
     };
-    let main = app
-        .main_branch()
-        .context("finding the main branch (run migrate first)")?;
-    let pharmacy = input(
-        &main.code,
-        "Columbus Home Infusion Pharmacy",
-        "home_infusion_pharmacy",
-        "America/New_York",
-    );
+    let main = app.main_branch().context("finding the main branch (run migrate first)")?;
+    let pharmacy = input(&main.code, "Columbus Home Infusion Pharmacy", "home_infusion_pharmacy", "America/New_York");
     let main = app
         .update_branch(cli, main.id, main.version, &pharmacy)
         .context("turning the main branch into the home-infusion pharmacy")?;
-    let centre = input(
-        CENTRE_CODE,
-        "Denver Ambulatory Infusion Centre",
-        "ambulatory_infusion_centre",
-        "America/Denver",
-    );
+    let centre =
+        input(CENTRE_CODE, "Denver Ambulatory Infusion Centre", "ambulatory_infusion_centre", "America/Denver");
     let centre = match app.find_branch_by_code(CENTRE_CODE)? {
         Some(existing) => app.update_branch(cli, existing.id, existing.version, &centre),
         None => app.create_branch(cli, &centre),
@@ -133,24 +113,13 @@ fn set_up_branches(app: &App, cli: &Caller) -> anyhow::Result<(Branch, Branch)> 
     Ok((main, centre))
 }
 
-fn create_users(
-    app: &App,
-    cli: &Caller,
-    main: &Branch,
-    centre: &Branch,
-) -> anyhow::Result<Vec<DemoLogin>> {
-    let grant = |branch: &Branch, role| RoleGrant {
-        branch_id: branch.id,
-        role,
-    };
+fn create_users(app: &App, cli: &Caller, main: &Branch, centre: &Branch) -> anyhow::Result<Vec<DemoLogin>> {
+    let grant = |branch: &Branch, role| RoleGrant { branch_id: branch.id, role };
     let mut accounts: Vec<(String, Role, &Branch, Vec<RoleGrant>)> = Role::ALL
         .iter()
         .map(|&role| {
             let mut grants = vec![grant(main, role)];
-            if matches!(
-                role,
-                Role::Admin | Role::Auditor | Role::Intake | Role::Pharmacist
-            ) {
+            if matches!(role, Role::Admin | Role::Auditor | Role::Intake | Role::Pharmacist) {
                 grants.push(grant(centre, role));
             }
             (format!("demo-{role}"), role, main, grants)
@@ -165,19 +134,9 @@ fn create_users(
             display_name: Some(format!("Demo {} ({})", role.label(), home.code)),
             password: Some(DEMO_PASSWORD.to_owned()),
         };
-        let request = CreateUser {
-            input,
-            grants,
-            home_branch: Some(home.id),
-        };
-        app.create_user(cli, request)
-            .with_context(|| format!("creating demo user {username}"))?;
-        logins.push(DemoLogin {
-            username,
-            password: DEMO_PASSWORD.to_owned(),
-            role,
-            branch_code: home.code.clone(),
-        });
+        let request = CreateUser { input, grants, home_branch: Some(home.id) };
+        app.create_user(cli, request).with_context(|| format!("creating demo user {username}"))?;
+        logins.push(DemoLogin { username, password: DEMO_PASSWORD.to_owned(), role, branch_code: home.code.clone() });
     }
     Ok(logins)
 }
@@ -237,16 +196,8 @@ impl Tally {
     fn report(&self) -> String {
         let lines = self.refused.iter().map(|((kind, why), mrns)| {
             let shown: Vec<&str> = mrns.iter().take(5).map(String::as_str).collect();
-            let more = if mrns.len() > shown.len() {
-                ", …"
-            } else {
-                ""
-            };
-            format!(
-                "  {} × {kind} ({why}): {}{more}",
-                mrns.len(),
-                shown.join(", ")
-            )
+            let more = if mrns.len() > shown.len() { ", …" } else { "" };
+            format!("  {} × {kind} ({why}): {}{more}", mrns.len(), shown.join(", "))
         });
         lines.collect::<Vec<_>>().join("\n")
     }
@@ -371,13 +322,7 @@ pub fn new_records(patient: &SyntheticPatient) -> Vec<NewRecord> {
             removed_on: d.removed_on.map(|r| r.to_string()),
         })
     });
-    allergies
-        .chain(measurements)
-        .chain(labs)
-        .chain(diagnoses)
-        .chain(coverages)
-        .chain(devices)
-        .collect()
+    allergies.chain(measurements).chain(labs).chain(diagnoses).chain(coverages).chain(devices).collect()
 }
 
 /// A generator time (UTC) as RFC 3339, e.g. `2026-11-20T09:00:00Z`.
@@ -394,9 +339,7 @@ fn rfc3339(at: NaiveDateTime) -> String {
 /// pool `app` uses.
 pub fn load_bulk_patients(app: &App, pool: &DbPool, count: usize, seed: u64) -> anyhow::Result<()> {
     let cli = Caller::cli();
-    let main = app
-        .main_branch()
-        .context("finding the main branch (run migrate first)")?;
+    let main = app.main_branch().context("finding the main branch (run migrate first)")?;
     let centre = match app.find_branch_by_code(CENTRE_CODE)? {
         Some(centre) => centre,
         None => app.create_branch(
@@ -417,10 +360,8 @@ pub fn load_bulk_patients(app: &App, pool: &DbPool, count: usize, seed: u64) -> 
     let mut start = 0;
     while start < home_total.max(centre_total) {
         let mut chunk = Vec::with_capacity(BULK_CHUNK);
-        let plan: [(&BranchProfile, usize, &Branch); 2] = [
-            (&HOME_INFUSION_BRANCH, home_total, &main),
-            (&INFUSION_CENTRE_BRANCH, centre_total, &centre),
-        ];
+        let plan: [(&BranchProfile, usize, &Branch); 2] =
+            [(&HOME_INFUSION_BRANCH, home_total, &main), (&INFUSION_CENTRE_BRANCH, centre_total, &centre)];
         for (profile, total, branch) in plan {
             let n = per_profile.min(total.saturating_sub(start));
             let today = app.today_at(branch);
@@ -490,26 +431,13 @@ mod tests {
         std::fs::create_dir_all(&dir.0)?;
         let url = format!("sqlite://{}", dir.0.join("demo.db").display());
         let pool = store::open_pool(&store::DatabaseUrl::parse(&url)?, 8)?;
-        let app = App::new(
-            pool.clone(),
-            Arc::new(EarlyUtcMorning),
-            SecurityConfig::default(),
-        );
+        let app = App::new(pool.clone(), Arc::new(EarlyUtcMorning), SecurityConfig::default());
         app.migrate(chrono_tz::UTC)?;
 
         let started = Instant::now();
         let (logins, tally) = load(&app)?.context("an empty database gets the demo")?;
-        println!(
-            "demo loaded in {:.1} s: {} records through the app",
-            started.elapsed().as_secs_f64(),
-            tally.records
-        );
-        assert_eq!(
-            tally.refused_count(),
-            0,
-            "validation refused:\n{}",
-            tally.report()
-        );
+        println!("demo loaded in {:.1} s: {} records through the app", started.elapsed().as_secs_f64(), tally.records);
+        assert_eq!(tally.refused_count(), 0, "validation refused:\n{}", tally.report());
 
         let cli = Caller::cli();
         assert_eq!(patient_count(&pool)?, 250);
@@ -521,22 +449,11 @@ mod tests {
 
         let users = app.list_users(&cli)?;
         for role in Role::ALL {
-            assert!(
-                users.iter().any(|u| u.roles().contains(role)),
-                "no user holds {role}"
-            );
-            assert!(
-                logins
-                    .iter()
-                    .any(|l| l.role == *role && l.username == format!("demo-{role}"))
-            );
+            assert!(users.iter().any(|u| u.roles().contains(role)), "no user holds {role}");
+            assert!(logins.iter().any(|l| l.role == *role && l.username == format!("demo-{role}")));
         }
         assert_eq!(users.len(), logins.len());
-        assert!(
-            logins
-                .iter()
-                .all(|l| l.password == DEMO_PASSWORD && l.password.len() >= 12)
-        );
+        assert!(logins.iter().all(|l| l.password == DEMO_PASSWORD && l.password.len() >= 12));
         let login = LoginRequest {
             username: "demo-pharmacist",
             password: DEMO_PASSWORD,
@@ -544,35 +461,22 @@ mod tests {
             remote_addr: "127.0.0.1",
             request_id: None,
         };
-        app.login(login)
-            .context("demo-pharmacist signs in with the demo password")?;
+        app.login(login).context("demo-pharmacist signs in with the demo password")?;
 
         let (mut seen, mut at_centre, mut cursor) = (0, 0, None);
         let (mut allergies, mut diagnoses, mut coverages, mut devices) = (0, 0, 0, 0);
         loop {
-            let search = PatientSearch {
-                cursor: cursor.take(),
-                limit: Some(200),
-                ..PatientSearch::default()
-            };
+            let search = PatientSearch { cursor: cursor.take(), limit: Some(200), ..PatientSearch::default() };
             let page = app.search_patients(&cli, &search)?;
             for patient in &page.items {
                 let f = &patient.fields;
-                assert!(
-                    f.address.is_some() && f.coordinates.is_some(),
-                    "{} has no address",
-                    f.mrn
-                );
+                assert!(f.address.is_some() && f.coordinates.is_some(), "{} has no address", f.mrn);
                 let records = app.patient_records(&cli, patient.id)?;
                 allergies += records.allergies.len();
                 diagnoses += records.diagnoses.len();
                 coverages += records.coverages.len();
                 devices += records.access_devices.len();
-                assert!(
-                    !records.measurements.is_empty(),
-                    "{} has no weight or height",
-                    f.mrn
-                );
+                assert!(!records.measurements.is_empty(), "{} has no weight or height", f.mrn);
                 at_centre += usize::from(patient.branch_code == CENTRE_CODE);
             }
             seen += page.items.len();

@@ -52,16 +52,10 @@ impl TestDb {
                 };
                 let mut conn = PgConnection::establish(&base)
                     .with_context(|| format!("{POSTGRES_ENV} is set but cannot connect"))?;
-                conn.batch_execute(&format!("CREATE SCHEMA {name}"))
-                    .context("cannot create the test schema")?;
+                conn.batch_execute(&format!("CREATE SCHEMA {name}")).context("cannot create the test schema")?;
                 let separator = if base.contains('?') { '&' } else { '?' };
                 let url = format!("{base}{separator}options=-csearch_path%3D{name}");
-                Ok(Some(TestDb {
-                    url,
-                    backend,
-                    sqlite_path: None,
-                    pg_schema: Some((base, name)),
-                }))
+                Ok(Some(TestDb { url, backend, sqlite_path: None, pg_schema: Some((base, name)) }))
             }
         }
     }
@@ -74,10 +68,10 @@ impl Drop for TestDb {
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
         }
-        if let Some((base, schema)) = &self.pg_schema {
-            if let Ok(mut conn) = PgConnection::establish(base) {
-                let _ = conn.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
-            }
+        if let Some((base, schema)) = &self.pg_schema
+            && let Ok(mut conn) = PgConnection::establish(base)
+        {
+            let _ = conn.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
         }
     }
 }
@@ -117,32 +111,16 @@ pub async fn spawn_app(backend: Backend) -> Result<Option<TestApp>> {
     let app = tokio::task::spawn_blocking(move || test_app(&url)).await??;
     let main_branch = {
         let app = app.clone();
-        tokio::task::spawn_blocking(move || app.main_branch())
-            .await??
-            .id
+        tokio::task::spawn_blocking(move || app.main_branch()).await??.id
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = format!("http://{}", listener.local_addr()?);
     let router = web::router(web::AppState::new(app.clone()));
     let server = tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
+        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
     });
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    Ok(Some(TestApp {
-        address,
-        app,
-        client,
-        main_branch,
-        db,
-        server,
-    }))
+    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
+    Ok(Some(TestApp { address, app, client, main_branch, db, server }))
 }
 
 /// Prints that the PostgreSQL half of a test did not run (so it never passes silently).
@@ -153,18 +131,18 @@ pub fn postgres_not_configured(test: &str) {
 /// Runs one async test body against a backend, reporting a missing PostgreSQL.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($name:ident => $body:path;)+) => {$(
+    ($($name:ident => $body:ident;)+) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() -> anyhow::Result<()> {
                 let app = $crate::spawn::spawn_app($crate::spawn::Backend::Sqlite).await?.expect("sqlite is always available");
-                $body(app).await
+                super::$body(app).await
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() -> anyhow::Result<()> {
                 match $crate::spawn::spawn_app($crate::spawn::Backend::Postgres).await? {
-                    Some(app) => $body(app).await,
+                    Some(app) => super::$body(app).await,
                     None => {
                         $crate::spawn::postgres_not_configured(concat!(module_path!(), "::postgres"));
                         Ok(())
@@ -190,26 +168,15 @@ impl TestApp {
     }
 
     pub async fn create_user_at(&self, role: Role, branch: BranchId) -> Result<String> {
-        let username = format!(
-            "{}-{}",
-            role.as_str(),
-            &uuid::Uuid::now_v7().simple().to_string()[20..]
-        );
+        let username = format!("{}-{}", role.as_str(), &uuid::Uuid::now_v7().simple().to_string()[20..]);
         let app = self.app.clone();
         let name = username.clone();
         tokio::task::spawn_blocking(move || {
             app.create_user(
                 &Caller::cli(),
                 CreateUser {
-                    input: UserInput {
-                        username: Some(name),
-                        display_name: None,
-                        password: Some(TEST_PASSWORD.into()),
-                    },
-                    grants: vec![RoleGrant {
-                        branch_id: branch,
-                        role,
-                    }],
+                    input: UserInput { username: Some(name), display_name: None, password: Some(TEST_PASSWORD.into()) },
+                    grants: vec![RoleGrant { branch_id: branch, role }],
                     home_branch: Some(branch),
                 },
             )
@@ -222,22 +189,12 @@ impl TestApp {
     pub async fn token_for(&self, role: Role) -> Result<String> {
         let username = self.create_user(role).await?;
         let app = self.app.clone();
-        Ok(tokio::task::spawn_blocking(move || {
-            app.create_api_token(&Caller::cli(), &username, "test")
-        })
-        .await??
-        .token)
+        Ok(tokio::task::spawn_blocking(move || app.create_api_token(&Caller::cli(), &username, "test")).await??.token)
     }
 
     /// The CSRF token of the sign-in form (and its cookie, kept by the client).
     pub async fn get_login_csrf(&self) -> Result<String> {
-        let html = self
-            .client
-            .get(self.url("/login"))
-            .send()
-            .await?
-            .text()
-            .await?;
+        let html = self.client.get(self.url("/login")).send().await?.text().await?;
         hidden_value(&html, "csrf_token").context("the sign-in page has no csrf_token")
     }
 
@@ -247,11 +204,7 @@ impl TestApp {
         Ok(self
             .client
             .post(self.url("/login"))
-            .form(&[
-                ("username", username),
-                ("password", password),
-                ("csrf_token", csrf.as_str()),
-            ])
+            .form(&[("username", username), ("password", password), ("csrf_token", csrf.as_str())])
             .send()
             .await?)
     }
@@ -268,15 +221,8 @@ impl TestApp {
 
     /// The CSRF token of the signed-in session, read from a page's form.
     pub async fn session_csrf(&self) -> Result<String> {
-        let html = self
-            .client
-            .get(self.url("/patients/new"))
-            .send()
-            .await?
-            .text()
-            .await?;
-        hidden_value(&html, "csrf_token")
-            .context("no csrf_token on /patients/new (is the user signed in and allowed?)")
+        let html = self.client.get(self.url("/patients/new")).send().await?.text().await?;
+        hidden_value(&html, "csrf_token").context("no csrf_token on /patients/new (is the user signed in and allowed?)")
     }
 }
 
@@ -284,9 +230,5 @@ impl TestApp {
 pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     let document = scraper::Html::parse_document(html);
     let selector = scraper::Selector::parse(&format!("input[name=\"{name}\"]")).ok()?;
-    document
-        .select(&selector)
-        .next()
-        .and_then(|e| e.value().attr("value"))
-        .map(str::to_owned)
+    document.select(&selector).next().and_then(|e| e.value().attr("value")).map(str::to_owned)
 }

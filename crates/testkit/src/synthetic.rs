@@ -188,8 +188,7 @@ pub fn generate_patients(
     now: NaiveDateTime,
 ) -> Vec<SyntheticPatient> {
     let now = now.with_nanosecond(0).unwrap_or(now);
-    let branch_seed =
-        splitmix64(seed ^ fnv1a(branch.code) ^ fnv1a(branch.mrn_prefix).rotate_left(29));
+    let branch_seed = splitmix64(seed ^ fnv1a(branch.code) ^ fnv1a(branch.mrn_prefix).rotate_left(29));
     let mut patients: Vec<SyntheticPatient> = Vec::with_capacity(count);
     for offset in 0..count {
         let index = start_index + offset;
@@ -237,12 +236,7 @@ fn new_identity(rng: &mut ChaCha8Rng, today: NaiveDate) -> Identity {
     let earliest = today.checked_sub_months(Months::new(12 * (age + 1)));
     let earliest = earliest.map_or(latest, |d| d + Days::new(1));
     let span = u64::try_from((latest - earliest).num_days()).unwrap_or(0);
-    Identity {
-        given,
-        family,
-        sex,
-        birth_date: earliest + Days::new(rng.random_range(0..=span)),
-    }
+    Identity { given, family, sex, birth_date: earliest + Days::new(rng.random_range(0..=span)) }
 }
 
 fn build_patient(
@@ -265,9 +259,7 @@ fn build_patient(
     let language = weighted(rng, LANGUAGES);
     let area_code = pick(rng, area_codes);
     let phone = format!("+1 {area_code}-555-01{:02}", rng.random_range(0..100));
-    let email = rng
-        .random_bool(0.7)
-        .then(|| email(rng, &id.given, &id.family));
+    let email = rng.random_bool(0.7).then(|| email(rng, &id.given, &id.family));
     let address = address(rng, branch);
     let status = weighted(rng, STATUSES);
     let site_of_care = weighted(rng, if home { HOME_SITES } else { CENTRE_SITES });
@@ -276,10 +268,7 @@ fn build_patient(
     let dx = pick_diagnoses(rng, age, id.sex);
     let labs = labs(rng, age, id.sex, &dx, now);
     let coverages = coverages(rng, age, today);
-    let diagnoses = dx.iter().map(|d| SyntheticDiagnosis {
-        icd10: d.0,
-        description: d.1,
-    });
+    let diagnoses = dx.iter().map(|d| SyntheticDiagnosis { icd10: d.0, description: d.1 });
     SyntheticPatient {
         mrn: format!("{}{:07}", branch.mrn_prefix, index + 1),
         given_name: id.given,
@@ -336,10 +325,7 @@ fn ascii_fold(name: &str) -> String {
         'ç' => Some('c'),
         _ => None,
     };
-    name.chars()
-        .flat_map(char::to_lowercase)
-        .filter_map(fold)
-        .collect()
+    name.chars().flat_map(char::to_lowercase).filter_map(fold).collect()
 }
 
 fn address(rng: &mut ChaCha8Rng, branch: &BranchProfile) -> SyntheticAddress {
@@ -400,12 +386,7 @@ fn allergies(rng: &mut ChaCha8Rng) -> Vec<SyntheticAllergy> {
     chosen.into_iter().map(allergy).collect()
 }
 
-fn measurements(
-    rng: &mut ChaCha8Rng,
-    age: u32,
-    sex: &str,
-    now: NaiveDateTime,
-) -> Vec<SyntheticMeasurement> {
+fn measurements(rng: &mut ChaCha8Rng, age: u32, sex: &str, now: NaiveDateTime) -> Vec<SyntheticMeasurement> {
     let a = f64::from(age);
     let (height, bmi, (min_kg, max_kg)) = if age < 18 {
         let teen = TEEN_HEIGHTS_CM[age.saturating_sub(13) as usize];
@@ -434,9 +415,7 @@ fn measurements(
     let recent = rng.random_bool(0.9);
     let latest: u64 = rng.random_range(if recent { 0..30 } else { 30..89 });
     let earlier = weighted(rng, WEIGHT_COUNTS) - 1;
-    let mut days: Vec<u64> = (0..earlier)
-        .map(|_| rng.random_range(latest + 1..90))
-        .collect();
+    let mut days: Vec<u64> = (0..earlier).map(|_| rng.random_range(latest + 1..90)).collect();
     days.push(latest);
     days.sort_unstable_by(|x, y| y.cmp(x));
     days.dedup();
@@ -452,12 +431,7 @@ fn measurements(
 
 fn measurement(kind: &'static str, value: f64, at: NaiveDateTime) -> SyntheticMeasurement {
     let unit = if kind == "weight" { "kg" } else { "cm" };
-    SyntheticMeasurement {
-        kind,
-        value: dec(value, 1),
-        unit,
-        measured_at: at,
-    }
+    SyntheticMeasurement { kind, value: dec(value, 1), unit, measured_at: at }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -501,13 +475,7 @@ fn pick_diagnoses(rng: &mut ChaCha8Rng, age: u32, sex: &str) -> Vec<&'static Dx>
 /// (LOINC, unit, decimal places)
 type LabKind = (&'static str, &'static str, u32);
 
-fn labs(
-    rng: &mut ChaCha8Rng,
-    age: u32,
-    sex: &str,
-    dx: &[&Dx],
-    now: NaiveDateTime,
-) -> Vec<SyntheticLab> {
+fn labs(rng: &mut ChaCha8Rng, age: u32, sex: &str, dx: &[&Dx], now: NaiveDateTime) -> Vec<SyntheticLab> {
     let child = age < 18;
     let infection = dx.iter().any(|d| d.2 == Cat::Infection);
     let inflammatory = dx.iter().any(|d| d.2 == Cat::Inflammatory);
@@ -554,12 +522,7 @@ fn labs(
 }
 
 fn lab(rng: &mut ChaCha8Rng, now: NaiveDateTime, kind: LabKind, value: f64) -> SyntheticLab {
-    SyntheticLab {
-        loinc: kind.0,
-        value: dec(value, kind.2),
-        unit: kind.1,
-        collected_at: within_days(rng, now, 60),
-    }
+    SyntheticLab { loinc: kind.0, value: dec(value, kind.2), unit: kind.1, collected_at: within_days(rng, now, 60) }
 }
 
 fn coverages(rng: &mut ChaCha8Rng, age: u32, today: NaiveDate) -> Vec<SyntheticCoverage> {
@@ -579,12 +542,7 @@ fn coverages(rng: &mut ChaCha8Rng, age: u32, today: NaiveDate) -> Vec<SyntheticC
     out
 }
 
-fn coverage(
-    rng: &mut ChaCha8Rng,
-    payer: &str,
-    priority: u8,
-    today: NaiveDate,
-) -> SyntheticCoverage {
+fn coverage(rng: &mut ChaCha8Rng, payer: &str, priority: u8, today: NaiveDate) -> SyntheticCoverage {
     let government = payer.starts_with("Medicare") || payer == "Medicaid";
     let (len, letters) = (rng.random_range(9..=12), rng.random_range(1..=3));
     let id_char = |i| {
@@ -599,18 +557,11 @@ fn coverage(
         group_number: group.then(|| format!("G{:06}", rng.random_range(0..1_000_000))),
         priority,
         effective_from: today - Days::new(rng.random_range(1..=3650)),
-        effective_to: rng
-            .random_bool(0.25)
-            .then(|| today + Days::new(rng.random_range(30..=540))),
+        effective_to: rng.random_bool(0.25).then(|| today + Days::new(rng.random_range(30..=540))),
     }
 }
 
-fn access_devices(
-    rng: &mut ChaCha8Rng,
-    home: bool,
-    status: &str,
-    today: NaiveDate,
-) -> Vec<SyntheticAccessDevice> {
+fn access_devices(rng: &mut ChaCha8Rng, home: bool, status: &str, today: NaiveDate) -> Vec<SyntheticAccessDevice> {
     // Device dates end the day before `today` (UTC): a branch west of UTC may still be on that day, and a device
     // cannot go in or come out on a local day that has not begun (access-device validation).
     let last_day = today - Days::new(1);
@@ -624,8 +575,7 @@ fn access_devices(
             _ => rng.random_range(2..=120),
         };
         let inserted_on = last_day - Days::new(days_in);
-        let removed_on = (status == "discharged")
-            .then(|| inserted_on + Days::new(rng.random_range(1..=days_in)));
+        let removed_on = (status == "discharged").then(|| inserted_on + Days::new(rng.random_range(1..=days_in)));
         device(rng, kind, inserted_on, removed_on)
     });
     if had_earlier {
@@ -951,21 +901,12 @@ mod tests {
     #[test]
     fn deterministic_and_batchable() {
         let a = generate_patients(42, &HOME_INFUSION_BRANCH, 600, 0, now());
-        assert_eq!(
-            a,
-            generate_patients(42, &HOME_INFUSION_BRANCH, 600, 0, now())
-        );
+        assert_eq!(a, generate_patients(42, &HOME_INFUSION_BRANCH, 600, 0, now()));
         assert_eq!(a[..], hip()[..600]);
         let other = generate_patients(43, &HOME_INFUSION_BRANCH, 600, 0, now());
         assert_ne!(a, other);
-        let same_name = a
-            .iter()
-            .zip(&other)
-            .filter(|(x, y)| x.given_name == y.given_name);
-        assert!(
-            same_name.count() < 100,
-            "another seed should give other people"
-        );
+        let same_name = a.iter().zip(&other).filter(|(x, y)| x.given_name == y.given_name);
+        assert!(same_name.count() < 100, "another seed should give other people");
         // A second batch matches the big call except for its possible duplicates.
         let batch = generate_patients(42, &HOME_INFUSION_BRANCH, 300, 300, now());
         assert_eq!(batch[0].mrn, "H0000301");
@@ -981,28 +922,17 @@ mod tests {
             assert!(p.mrn[1..].bytes().all(|c| c.is_ascii_digit()));
             assert!(seen.insert(p.mrn.as_str()), "duplicate MRN {}", p.mrn);
         }
-        assert_eq!(
-            (hip()[122].mrn.as_str(), aic()[0].mrn.as_str()),
-            ("H0000123", "A0000001")
-        );
+        assert_eq!((hip()[122].mrn.as_str(), aic()[0].mrn.as_str()), ("H0000123", "A0000001"));
     }
 
     #[test]
     fn diagnoses_are_valid_icd10_cm() {
         let codes: HashSet<_> = DIAGNOSES.iter().map(|d| d.0).collect();
-        assert_eq!(
-            codes.len(),
-            DIAGNOSES.len(),
-            "duplicate code in the catalogue"
-        );
+        assert_eq!(codes.len(), DIAGNOSES.len(), "duplicate code in the catalogue");
         assert!(codes.len() >= 30);
         for d in DIAGNOSES {
             assert!(icd10_shape_ok(d.0), "{}", d.0);
-            assert!(
-                !d.1.is_empty() && d.1.len() <= 60,
-                "short description: {}",
-                d.1
-            );
+            assert!(!d.1.is_empty() && d.1.len() <= 60, "short description: {}", d.1);
         }
         assert!(!icd10_shape_ok("G35.") && !icd10_shape_ok("U07.1") && !icd10_shape_ok("m86"));
         for p in all() {
@@ -1046,10 +976,7 @@ mod tests {
                 assert!(whole_now - l.collected_at < TimeDelta::days(60));
                 if l.loinc == "2160-0" {
                     let v: f64 = l.value.try_into().unwrap();
-                    assert!(
-                        (0.4..=3.5).contains(&v) && l.unit == "mg/dL",
-                        "creatinine {v}"
-                    );
+                    assert!((0.4..=3.5).contains(&v) && l.unit == "mg/dL", "creatinine {v}");
                 }
             }
         }
@@ -1062,31 +989,17 @@ mod tests {
 
     #[test]
     fn coordinates_fill_the_branch_disc() {
-        for (branch, patients) in [
-            (&HOME_INFUSION_BRANCH, hip()),
-            (&INFUSION_CENTRE_BRANCH, aic()),
-        ] {
-            let distances: Vec<f64> = patients
-                .iter()
-                .map(|p| haversine_km(branch, &p.address))
-                .collect();
+        for (branch, patients) in [(&HOME_INFUSION_BRANCH, hip()), (&INFUSION_CENTRE_BRANCH, aic())] {
+            let distances: Vec<f64> = patients.iter().map(|p| haversine_km(branch, &p.address)).collect();
             for (p, d) in patients.iter().zip(&distances) {
                 assert!(*d <= branch.radius_km + 0.01, "{d} km from {}", branch.code);
                 let a = &p.address;
                 assert_eq!((a.latitude * 1e6).round() / 1e6, a.latitude);
-                assert!(
-                    a.postal_code.starts_with(branch.postal_prefix) && a.postal_code.len() == 5
-                );
-                assert_eq!(
-                    (a.city.as_str(), a.region.as_str()),
-                    (branch.city, branch.region)
-                );
+                assert!(a.postal_code.starts_with(branch.postal_prefix) && a.postal_code.len() == 5);
+                assert_eq!((a.city.as_str(), a.region.as_str()), (branch.city, branch.region));
             }
             // Uniform in the disc: a quarter of the points lie within half the radius.
-            let inner = distances
-                .iter()
-                .filter(|d| **d < branch.radius_km / 2.0)
-                .count();
+            let inner = distances.iter().filter(|d| **d < branch.radius_km / 2.0).count();
             assert!((1_000..1_500).contains(&inner), "{inner} in the inner half");
             assert!(distances.iter().any(|d| *d > branch.radius_km * 0.98));
         }
@@ -1101,21 +1014,12 @@ mod tests {
             assert!(["female", "male", "other", "unknown"].contains(&p.sex));
             assert!(["en", "es", "fr", "vi", "zh", "ko", "tl", "ar"].contains(&p.language));
             assert!(["referral", "active", "on_hold", "discharged"].contains(&p.status));
-            let area = if p.mrn.starts_with('H') {
-                ["614", "380"]
-            } else {
-                ["303", "720"]
-            };
-            let fictitious = area
-                .iter()
-                .any(|a| p.phone.starts_with(&format!("+1 {a}-555-01")));
+            let area = if p.mrn.starts_with('H') { ["614", "380"] } else { ["303", "720"] };
+            let fictitious = area.iter().any(|a| p.phone.starts_with(&format!("+1 {a}-555-01")));
             assert!(fictitious && p.phone.len() == 15, "{}", p.phone);
             if let Some(email) = &p.email {
                 assert!(email.ends_with("@example.org") || email.ends_with("@example.com"));
-                assert!(
-                    email.is_ascii() && !email.starts_with(['@', '.']),
-                    "{email}"
-                );
+                assert!(email.is_ascii() && !email.starts_with(['@', '.']), "{email}");
             }
         }
         let children = share(aic(), |p| today.years_since(p.birth_date).unwrap() < 18);
@@ -1132,24 +1036,12 @@ mod tests {
         let today = now().date();
         for p in all() {
             assert!(p.access_devices.len() <= 2);
-            assert!(
-                p.access_devices
-                    .iter()
-                    .filter(|d| d.removed_on.is_none())
-                    .count()
-                    <= 1
-            );
+            assert!(p.access_devices.iter().filter(|d| d.removed_on.is_none()).count() <= 1);
             for d in &p.access_devices {
                 assert!(d.inserted_on < today);
                 assert!(d.removed_on.is_none_or(|r| r > d.inserted_on && r <= today));
-                assert!(
-                    ["picc", "port", "tunneled_cvc", "midline", "peripheral"].contains(&d.kind)
-                );
-                let max_lumens = if matches!(d.kind, "peripheral" | "midline") {
-                    1
-                } else {
-                    3
-                };
+                assert!(["picc", "port", "tunneled_cvc", "midline", "peripheral"].contains(&d.kind));
+                let max_lumens = if matches!(d.kind, "peripheral" | "midline") { 1 } else { 3 };
                 assert!((1..=max_lumens).contains(&d.lumens));
             }
         }
@@ -1172,19 +1064,12 @@ mod tests {
             for (i, c) in p.coverages.iter().enumerate() {
                 assert_eq!(usize::from(c.priority), i + 1);
                 assert!((9..=12).contains(&c.member_id.len()));
-                assert!(
-                    c.member_id
-                        .bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-                );
+                assert!(c.member_id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
                 assert!(c.effective_from < today && c.effective_to.is_none_or(|t| t > today));
             }
         }
         let no_allergy = share(hip(), |p| p.allergies.is_empty());
-        assert!(
-            (0.3..0.4).contains(&no_allergy),
-            "{no_allergy} without allergies"
-        );
+        assert!((0.3..0.4).contains(&no_allergy), "{no_allergy} without allergies");
     }
 
     #[test]
@@ -1192,10 +1077,7 @@ mod tests {
         let mut seen = HashSet::new();
         let key = |p: &'static SyntheticPatient| (&p.given_name, &p.family_name, p.birth_date);
         let dups = hip().iter().filter(|p| !seen.insert(key(p))).count();
-        assert!(
-            (75..=250).contains(&dups),
-            "{dups} possible duplicates in 5000"
-        );
+        assert!((75..=250).contains(&dups), "{dups} possible duplicates in 5000");
     }
 
     #[test]

@@ -19,11 +19,7 @@ pub const LOGIN_CSRF_COOKIE: &str = "oi_login_csrf";
 pub const CSRF_FIELD: &str = "csrf_token";
 
 fn request_id(parts: &Parts) -> Option<String> {
-    parts
-        .headers
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+    parts.headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 /// Whether the client reached us over TLS (directly or through a proxy that says so).
@@ -36,12 +32,7 @@ pub fn is_https(parts_headers: &axum::http::HeaderMap) -> bool {
 
 /// A cookie with the house attributes: HttpOnly, SameSite=Lax, path /, Secure behind TLS.
 pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((name, value))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(secure)
-        .build()
+    Cookie::build((name, value)).http_only(true).same_site(SameSite::Lax).path("/").secure(secure).build()
 }
 
 /// The caller of a JSON API request, authenticated by bearer token.
@@ -55,17 +46,12 @@ impl FromRequestParts<AppState> for ApiCaller {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::from(AppError::Unauthenticated))?;
         let request_id = request_id(parts);
-        let caller = state
-            .run(move |app| app.token_caller(&token, request_id))
-            .await?;
+        let caller = state.run(move |app| app.token_caller(&token, request_id)).await?;
         Ok(ApiCaller(caller))
     }
 }
@@ -84,7 +70,10 @@ impl PageSession {
         if constant_time_eq(sent.as_bytes(), self.csrf_token.as_bytes()) {
             Ok(())
         } else {
-            Err(PageError::Status(StatusCode::FORBIDDEN, "The form has expired or did not come from this site. Reload the page and try again.".into()))
+            Err(PageError::Status(
+                StatusCode::FORBIDDEN,
+                "The form has expired or did not come from this site. Reload the page and try again.".into(),
+            ))
         }
     }
 
@@ -97,23 +86,14 @@ impl FromRequestParts<AppState> for PageSession {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
-        let next = parts
-            .uri
-            .path_and_query()
-            .map_or("/".to_owned(), |p| p.as_str().to_owned());
+        let next = parts.uri.path_and_query().map_or("/".to_owned(), |p| p.as_str().to_owned());
         let jar = CookieJar::from_headers(&parts.headers);
-        let token = jar
-            .get(SESSION_COOKIE)
-            .map(|c| c.value().to_owned())
-            .ok_or(PageError::SignIn { next: next.clone() })?;
+        let token =
+            jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()).ok_or(PageError::SignIn { next: next.clone() })?;
         let request_id = request_id(parts);
         let lookup = token.clone();
         match state.run(move |app| app.session(&lookup, request_id)).await {
-            Ok(context) => Ok(PageSession {
-                caller: context.caller,
-                csrf_token: context.csrf_token,
-                token,
-            }),
+            Ok(context) => Ok(PageSession { caller: context.caller, csrf_token: context.csrf_token, token }),
             Err(AppError::Unauthenticated) => Err(PageError::SignIn { next }),
             Err(other) => Err(other.into()),
         }
@@ -121,7 +101,5 @@ impl FromRequestParts<AppState> for PageSession {
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len()
-        && !a.is_empty()
-        && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len() && !a.is_empty() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -32,12 +32,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        Self {
-            status,
-            detail: detail.into(),
-            errors: Vec::new(),
-            retry_after: None,
-        }
+        Self { status, detail: detail.into(), errors: Vec::new(), retry_after: None }
     }
 
     pub fn field(status: StatusCode, field: &str, message: impl Into<String>) -> Self {
@@ -45,10 +40,7 @@ impl ApiError {
         Self {
             status,
             detail: format!("{field}: {message}"),
-            errors: vec![FieldError {
-                field: field.to_owned(),
-                message,
-            }],
+            errors: vec![FieldError { field: field.to_owned(), message }],
             retry_after: None,
         }
     }
@@ -57,25 +49,16 @@ impl ApiError {
 /// Status and public detail of an application error; internal ones are logged and hidden.
 fn classify(error: &AppError) -> (StatusCode, String) {
     match error {
-        AppError::Unauthenticated => (
-            StatusCode::UNAUTHORIZED,
-            "sign-in or a bearer token is required".into(),
-        ),
-        AppError::BadCredentials | AppError::SecondFactorRequired => {
-            (StatusCode::UNAUTHORIZED, error.to_string())
-        }
+        AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "sign-in or a bearer token is required".into()),
+        AppError::BadCredentials | AppError::SecondFactorRequired => (StatusCode::UNAUTHORIZED, error.to_string()),
         AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, error.to_string()),
         AppError::Forbidden(_) => (StatusCode::FORBIDDEN, error.to_string()),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, error.to_string()),
         AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, error.to_string()),
         AppError::StaleVersion { .. } => (StatusCode::PRECONDITION_FAILED, error.to_string()),
         AppError::Conflict(_) => (StatusCode::CONFLICT, error.to_string()),
-        AppError::Store(StoreError::StaleVersion) => {
-            (StatusCode::PRECONDITION_FAILED, error.to_string())
-        }
-        AppError::Store(StoreError::UniqueViolation(_)) => {
-            (StatusCode::CONFLICT, "the record already exists".into())
-        }
+        AppError::Store(StoreError::StaleVersion) => (StatusCode::PRECONDITION_FAILED, error.to_string()),
+        AppError::Store(StoreError::UniqueViolation(_)) => (StatusCode::CONFLICT, "the record already exists".into()),
         AppError::Store(
             StoreError::NotFound
             | StoreError::ForeignKeyViolation(_)
@@ -86,10 +69,7 @@ fn classify(error: &AppError) -> (StatusCode, String) {
             | StoreError::Database(_),
         ) => {
             tracing::error!(error = %error, "internal error");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "an internal error occurred; it has been logged".into(),
-            )
+            (StatusCode::INTERNAL_SERVER_ERROR, "an internal error occurred; it has been logged".into())
         }
     }
 }
@@ -102,17 +82,10 @@ impl From<AppError> for ApiError {
             _ => Vec::new(),
         };
         let retry_after = match error {
-            AppError::RateLimited {
-                retry_after_minutes,
-            } => Some(retry_after_minutes * 60),
+            AppError::RateLimited { retry_after_minutes } => Some(retry_after_minutes * 60),
             _ => None,
         };
-        ApiError {
-            status,
-            detail,
-            errors,
-            retry_after,
-        }
+        ApiError { status, detail, errors, retry_after }
     }
 }
 
@@ -128,17 +101,11 @@ impl IntoResponse for ApiError {
         };
         let mut response = (self.status, axum::Json(problem)).into_response();
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if let Some(seconds) = self
-            .retry_after
-            .and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
-        {
+        if let Some(seconds) = self.retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
             headers.insert(header::RETRY_AFTER, seconds);
         }
         response
@@ -196,10 +163,6 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
         ApiError::new(StatusCode::NOT_FOUND, "no such route").into_response()
     } else {
-        PageError::Status(
-            StatusCode::NOT_FOUND,
-            "There is no page at this address.".into(),
-        )
-        .into_response()
+        PageError::Status(StatusCode::NOT_FOUND, "There is no page at this address.".into()).into_response()
     }
 }

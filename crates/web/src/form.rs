@@ -15,26 +15,16 @@ pub struct FormData(pub Vec<(String, String)>);
 
 impl FormData {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }
 
     /// A field as `Option<String>`: absent or blank is `None`.
     pub fn opt(&self, name: &str) -> Option<String> {
-        self.get(name)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
+        self.get(name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
     }
 
     pub fn to_map(&self) -> HashMap<String, String> {
@@ -51,12 +41,7 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
             .map_err(|e| PageError::Status(e.status(), "The form could not be read.".into()))?;
         serde_urlencoded::from_bytes(&bytes)
             .map(FormData)
-            .map_err(|_| {
-                PageError::Status(
-                    StatusCode::BAD_REQUEST,
-                    "The form could not be read.".into(),
-                )
-            })
+            .map_err(|_| PageError::Status(StatusCode::BAD_REQUEST, "The form could not be read.".into()))
     }
 }
 
@@ -88,16 +73,7 @@ pub struct Field {
 
 impl Field {
     pub fn new(name: &'static str, label: &'static str, kind: InputKind) -> Self {
-        Self {
-            name,
-            label,
-            kind,
-            value: String::new(),
-            error: None,
-            hint: None,
-            required: false,
-            autocomplete: "off",
-        }
+        Self { name, label, kind, value: String::new(), error: None, hint: None, required: false, autocomplete: "off" }
     }
 
     pub fn required(mut self) -> Self {
@@ -149,11 +125,7 @@ impl Field {
 
     /// Used for template rendering.
     pub fn inputmode(&self) -> &'static str {
-        if self.kind == InputKind::Number {
-            "decimal"
-        } else {
-            ""
-        }
+        if self.kind == InputKind::Number { "decimal" } else { "" }
     }
 
     /// Used for template rendering: `aria-describedby` ids.
@@ -175,24 +147,16 @@ pub fn options<T: Copy>(
     value: impl Fn(T) -> &'static str,
     label: impl Fn(T) -> &'static str,
 ) -> Vec<(String, String)> {
-    all.iter()
-        .map(|item| (value(*item).to_owned(), label(*item).to_owned()))
-        .collect()
+    all.iter().map(|item| (value(*item).to_owned(), label(*item).to_owned())).collect()
 }
 
 /// Fills values from a map and errors from validation, so a re-rendered form keeps what the user typed.
-pub fn fill(
-    fields: &mut [Field],
-    values: &HashMap<String, String>,
-    errors: Option<&ValidationErrors>,
-) {
+pub fn fill(fields: &mut [Field], values: &HashMap<String, String>, errors: Option<&ValidationErrors>) {
     for field in fields.iter_mut() {
         if let Some(value) = values.get(field.name) {
             field.value = value.clone();
         }
-        field.error = errors
-            .and_then(|e| e.message_for(field.name))
-            .map(str::to_owned);
+        field.error = errors.and_then(|e| e.message_for(field.name)).map(str::to_owned);
     }
 }
 

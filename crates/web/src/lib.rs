@@ -34,10 +34,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(app: app::App) -> Self {
-        Self {
-            app,
-            metrics: Arc::new(ops::Metrics::new()),
-        }
+        Self { app, metrics: Arc::new(ops::Metrics::new()) }
     }
 
     /// Runs a blocking use case off the async threads.
@@ -48,11 +45,7 @@ impl AppState {
         let app = self.app.clone();
         tokio::task::spawn_blocking(move || f(&app))
             .await
-            .unwrap_or_else(|e| {
-                Err(app::AppError::Conflict(format!(
-                    "the request was interrupted: {e}"
-                )))
-            })
+            .unwrap_or_else(|e| Err(app::AppError::Conflict(format!("the request was interrupted: {e}"))))
     }
 }
 

@@ -72,11 +72,7 @@ pub fn parse_bound(field: &str, text: Option<&String>) -> Result<Option<DateTime
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|d| Some(d.and_utc()))
         .ok_or_else(|| {
-            ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                field,
-                "must be a date (YYYY-MM-DD) or an RFC 3339 time",
-            )
+            ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, field, "must be a date (YYYY-MM-DD) or an RFC 3339 time")
         })
 }
 
@@ -101,12 +97,8 @@ pub async fn list_audit_events(
         cursor: q.get("cursor").cloned(),
         limit: query_limit(&q)?,
     };
-    let page = state
-        .run(move |app| app.list_audit_events(&caller, &query))
-        .await?;
-    let body = ListPage {
-        items: page.items.into_iter().map(AuditEventBody::from).collect(),
-        next_cursor: page.next_cursor,
-    };
+    let page = state.run(move |app| app.list_audit_events(&caller, &query)).await?;
+    let body =
+        ListPage { items: page.items.into_iter().map(AuditEventBody::from).collect(), next_cursor: page.next_cursor };
     Ok(axum::Json(body).into_response())
 }

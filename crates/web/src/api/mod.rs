@@ -55,10 +55,7 @@ pub struct ListPage<T: utoipa::ToSchema> {
 
 impl<T: utoipa::ToSchema> From<app::patients::Page<T>> for ListPage<T> {
     fn from(page: app::patients::Page<T>) -> Self {
-        ListPage {
-            items: page.items,
-            next_cursor: page.next_cursor,
-        }
+        ListPage { items: page.items, next_cursor: page.next_cursor }
     }
 }
 
@@ -81,20 +78,17 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::JsonDataError(e) => {
             let text = e.body_text();
-            let message = text
-                .strip_prefix("Failed to deserialize the JSON body into the target type: ")
-                .unwrap_or(&text);
+            let message =
+                text.strip_prefix("Failed to deserialize the JSON body into the target type: ").unwrap_or(&text);
             let (field, detail) = field_of(message);
             ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, &field, detail)
         }
-        JsonRejection::JsonSyntaxError(e) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("malformed JSON: {}", e.body_text()),
-        ),
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "send the body as application/json",
-        ),
+        JsonRejection::JsonSyntaxError(e) => {
+            ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {}", e.body_text()))
+        }
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the body as application/json")
+        }
         JsonRejection::BytesRejection(e) => ApiError::new(e.status(), e.body_text()),
         other => ApiError::new(other.status(), other.body_text()),
     }
@@ -106,15 +100,12 @@ fn field_of(message: &str) -> (String, String) {
         let field = rest.split('`').next().unwrap_or_default();
         return (field.to_owned(), "is not a known field".to_owned());
     }
-    if let Some((path, detail)) = message.split_once(": ") {
-        if !path.is_empty()
-            && path
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c))
-            && path != "."
-        {
-            return (path.to_owned(), detail.to_owned());
-        }
+    if let Some((path, detail)) = message.split_once(": ")
+        && !path.is_empty()
+        && path != "."
+        && path.chars().all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c))
+    {
+        return (path.to_owned(), detail.to_owned());
     }
     ("body".to_owned(), message.to_owned())
 }
@@ -136,11 +127,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         let text = value.to_str().unwrap_or_default().trim();
         let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
         text.parse().map(IfMatch).map_err(|_| {
-            ApiError::field(
-                StatusCode::BAD_REQUEST,
-                "If-Match",
-                "must be a version number in quotes, e.g. \"3\"",
-            )
+            ApiError::field(StatusCode::BAD_REQUEST, "If-Match", "must be a version number in quotes, e.g. \"3\"")
         })
     }
 }
@@ -166,8 +153,7 @@ pub fn created<T: Serialize>(location: String, version: i64, body: T) -> axum::r
 
 /// Parses a path id, 404 when it is not one.
 pub fn path_id<T: std::str::FromStr>(text: &str, entity: &'static str) -> Result<T, ApiError> {
-    text.parse()
-        .map_err(|_| ApiError::from(app::AppError::NotFound(entity)))
+    text.parse().map_err(|_| ApiError::from(app::AppError::NotFound(entity)))
 }
 
 #[cfg(test)]
@@ -176,14 +162,8 @@ mod tests {
 
     #[test]
     fn serde_messages_name_their_field() {
-        assert_eq!(
-            field_of("unknown field `nickname`, expected one of `mrn`").0,
-            "nickname"
-        );
-        assert_eq!(
-            field_of("mrn: invalid type: integer `5`, expected a string at line 1 column 9").0,
-            "mrn"
-        );
+        assert_eq!(field_of("unknown field `nickname`, expected one of `mrn`").0, "nickname");
+        assert_eq!(field_of("mrn: invalid type: integer `5`, expected a string at line 1 column 9").0, "mrn");
         assert_eq!(field_of("invalid type: map, expected a string").0, "body");
     }
 }

@@ -18,9 +18,7 @@ use crate::auth::ApiCaller;
 use crate::error::{ApiError, Problem};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_patients, create_patient))
-        .routes(routes!(get_patient, update_patient))
+    OpenApiRouter::new().routes(routes!(list_patients, create_patient)).routes(routes!(get_patient, update_patient))
 }
 
 /// `?limit=` as a number, 422 naming the parameter otherwise.
@@ -28,13 +26,8 @@ pub fn query_limit(query: &HashMap<String, String>) -> Result<Option<i64>, ApiEr
     query
         .get("limit")
         .map(|v| {
-            v.parse::<i64>().map_err(|_| {
-                ApiError::field(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "limit",
-                    "must be a whole number",
-                )
-            })
+            v.parse::<i64>()
+                .map_err(|_| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "limit", "must be a whole number"))
         })
         .transpose()
 }
@@ -50,14 +43,9 @@ pub async fn list_patients(
     ApiCaller(caller): ApiCaller,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let search = PatientSearch {
-        q: query.get("q").cloned(),
-        cursor: query.get("cursor").cloned(),
-        limit: query_limit(&query)?,
-    };
-    let page = state
-        .run(move |app| app.search_patients(&caller, &search))
-        .await?;
+    let search =
+        PatientSearch { q: query.get("q").cloned(), cursor: query.get("cursor").cloned(), limit: query_limit(&query)? };
+    let page = state.run(move |app| app.search_patients(&caller, &search)).await?;
     Ok(axum::Json(ListPage::from(page)).into_response())
 }
 
@@ -69,14 +57,8 @@ pub async fn create_patient(
     ApiCaller(caller): ApiCaller,
     ApiJson(input): ApiJson<PatientInput>,
 ) -> Result<Response, ApiError> {
-    let patient = state
-        .run(move |app| app.create_patient(&caller, &input))
-        .await?;
-    Ok(created(
-        format!("/api/v1/patients/{}", patient.id),
-        patient.version,
-        patient,
-    ))
+    let patient = state.run(move |app| app.create_patient(&caller, &input)).await?;
+    Ok(created(format!("/api/v1/patients/{}", patient.id), patient.version, patient))
 }
 
 /// Read one patient; `ETag` carries its version.
@@ -104,8 +86,6 @@ pub async fn update_patient(
     ApiJson(patch): ApiJson<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
     let id: PatientId = path_id(&id, "patient")?;
-    let patient = state
-        .run(move |app| app.update_patient(&caller, id, version, PatientChange::Merge(patch)))
-        .await?;
+    let patient = state.run(move |app| app.update_patient(&caller, id, version, PatientChange::Merge(patch))).await?;
     Ok((etag(patient.version), axum::Json(patient)).into_response())
 }

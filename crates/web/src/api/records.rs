@@ -42,9 +42,7 @@ async fn add(
     new: NewRecord,
 ) -> Result<Response, ApiError> {
     let patient_id: PatientId = path_id(&id, "patient")?;
-    let record = state
-        .run(move |app| app.add_patient_record(&caller, patient_id, new))
-        .await?;
+    let record = state.run(move |app| app.add_patient_record(&caller, patient_id, new)).await?;
     let version = match &record {
         Record::Allergy(r) => r.version,
         Record::Coverage(r) => r.version,
@@ -62,14 +60,8 @@ async fn list<T: serde::Serialize + utoipa::ToSchema + Send + 'static>(
     pick: fn(app::PatientRecords) -> Vec<T>,
 ) -> Result<Response, ApiError> {
     let patient_id: PatientId = path_id(&id, "patient")?;
-    let records = state
-        .run(move |app| app.patient_records(&caller, patient_id))
-        .await?;
-    Ok(axum::Json(ListPage {
-        items: pick(records),
-        next_cursor: None,
-    })
-    .into_response())
+    let records = state.run(move |app| app.patient_records(&caller, patient_id)).await?;
+    Ok(axum::Json(ListPage { items: pick(records), next_cursor: None }).into_response())
 }
 
 async fn change(
@@ -81,9 +73,8 @@ async fn change(
     change: RecordChange,
 ) -> Result<Response, ApiError> {
     let patient_id: PatientId = path_id(&id, "patient")?;
-    let record = state
-        .run(move |app| app.change_patient_record(&caller, patient_id, &record_id, version, change))
-        .await?;
+    let record =
+        state.run(move |app| app.change_patient_record(&caller, patient_id, &record_id, version, change)).await?;
     let version = match &record {
         Record::Allergy(r) => r.version,
         Record::Coverage(r) => r.version,
@@ -151,17 +142,7 @@ collection!(
     measurements,
     "measurements"
 );
-collection!(
-    list_labs,
-    add_lab,
-    "/api/v1/patients/{id}/labs",
-    "labs",
-    LabResult,
-    LabInput,
-    Lab,
-    labs,
-    "labs"
-);
+collection!(list_labs, add_lab, "/api/v1/patients/{id}/labs", "labs", LabResult, LabInput, Lab, labs, "labs");
 collection!(
     list_diagnoses,
     add_diagnosis,
@@ -195,14 +176,7 @@ collection!(
     access_devices,
     "access devices"
 );
-changeable!(
-    update_allergy,
-    "/api/v1/patients/{id}/allergies/{record_id}",
-    Allergy,
-    AllergyInput,
-    Allergy,
-    "allergies"
-);
+changeable!(update_allergy, "/api/v1/patients/{id}/allergies/{record_id}", Allergy, AllergyInput, Allergy, "allergies");
 changeable!(
     update_coverage,
     "/api/v1/patients/{id}/coverages/{record_id}",

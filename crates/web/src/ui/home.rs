@@ -28,9 +28,7 @@ pub struct HomePage {
 pub async fn home(session: PageSession) -> HomePage {
     let caller = &session.caller;
     HomePage {
-        display_name: session
-            .user()
-            .map_or_else(String::new, |u| u.display_name.clone()),
+        display_name: session.user().map_or_else(String::new, |u| u.display_name.clone()),
         can_read_patients: caller.can(Permission::PatientRead),
         can_write_patients: caller.can(Permission::PatientWrite),
         can_audit: caller.can(Permission::AuditRead),

@@ -16,18 +16,14 @@ use std::net::SocketAddr;
 use app::AppError;
 use app::auth::{LoginRequest, random_token};
 
-use crate::auth::{
-    CSRF_FIELD, LOGIN_CSRF_COOKIE, PageSession, SESSION_COOKIE, constant_time_eq, cookie, is_https,
-};
+use crate::auth::{CSRF_FIELD, LOGIN_CSRF_COOKIE, PageSession, SESSION_COOKIE, constant_time_eq, cookie, is_https};
 use crate::error::PageError;
 use crate::form::FormData;
 use crate::ui::Layout;
 use crate::{AppState, REQUEST_ID};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(show_login).post(submit_login))
-        .route("/logout", post(logout))
+    Router::new().route("/login", get(show_login).post(submit_login)).route("/logout", post(logout))
 }
 
 #[derive(Template, WebTemplate)]
@@ -44,30 +40,19 @@ pub struct LoginPage {
 /// Only local paths are followed after sign-in (no open redirect).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
         _ => "/".to_owned(),
     }
 }
 
-fn render(
-    jar: CookieJar,
-    headers: &HeaderMap,
-    status: StatusCode,
-    mut page: LoginPage,
-) -> Response {
+fn render(jar: CookieJar, headers: &HeaderMap, status: StatusCode, mut page: LoginPage) -> Response {
     let token = random_token();
     page.csrf_token = token.clone();
     let jar = jar.add(cookie(LOGIN_CSRF_COOKIE, token, is_https(headers)));
     (status, jar, page).into_response()
 }
 
-pub async fn show_login(
-    jar: CookieJar,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
+pub async fn show_login(jar: CookieJar, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
     let page = LoginPage {
         layout: None,
         csrf_token: String::new(),
@@ -87,10 +72,7 @@ pub async fn submit_login(
     form: FormData,
 ) -> Result<Response, PageError> {
     let sent = form.get(CSRF_FIELD).unwrap_or_default();
-    let expected = jar
-        .get(LOGIN_CSRF_COOKIE)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
+    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     if !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
         return Err(PageError::Status(
             StatusCode::FORBIDDEN,
@@ -101,14 +83,8 @@ pub async fn submit_login(
     let password = form.get("password").unwrap_or_default().to_owned();
     let code = form.opt("code");
     let next = safe_next(form.get("next"));
-    let remote = connect.map_or_else(
-        || "unknown".to_owned(),
-        |Extension(ConnectInfo(addr))| addr.ip().to_string(),
-    );
-    let request_id = headers
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let remote = connect.map_or_else(|| "unknown".to_owned(), |Extension(ConnectInfo(addr))| addr.ip().to_string());
+    let request_id = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let attempt_username = username.clone();
     let result = state
         .run(move |app| {
@@ -132,9 +108,7 @@ pub async fn submit_login(
     match result {
         Ok(session) => {
             let secure = is_https(&headers);
-            let jar =
-                jar.remove(LOGIN_CSRF_COOKIE)
-                    .add(cookie(SESSION_COOKIE, session.token, secure));
+            let jar = jar.remove(LOGIN_CSRF_COOKIE).add(cookie(SESSION_COOKIE, session.token, secure));
             Ok((jar, Redirect::to(&next)).into_response())
         }
         Err(AppError::SecondFactorRequired) => {
@@ -175,12 +149,7 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(safe_next(Some("/patients?q=a")), "/patients?q=a");
-        for bad in [
-            "//evil.example",
-            "https://evil.example",
-            "/\\evil",
-            "patients",
-        ] {
+        for bad in ["//evil.example", "https://evil.example", "/\\evil", "patients"] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
     }

@@ -1,6 +1,9 @@
 //! The server-rendered UI: sign-in, the start page, patients, administration (users, branches, API tokens), the
 //! audit trail and the user's account. Every page gets a `Layout` with the navigation the user's roles allow.
 
+pub mod account;
+pub mod admin;
+pub mod audit;
 pub mod home;
 pub mod login;
 pub mod patients;
@@ -36,36 +39,19 @@ impl Layout {
         nav.push(("Patients", "/patients", caller.can(Permission::PatientRead)));
         nav.push(("Audit trail", "/audit", caller.can(Permission::AuditRead)));
         nav.push(("Users", "/admin/users", caller.can(Permission::UserAdmin)));
-        nav.push((
-            "Branches",
-            "/admin/branches",
-            caller.can(Permission::BranchAdmin),
-        ));
-        nav.push((
-            "API tokens",
-            "/admin/tokens",
-            caller.can(Permission::TokenAdmin),
-        ));
+        nav.push(("Branches", "/admin/branches", caller.can(Permission::BranchAdmin)));
+        nav.push(("API tokens", "/admin/tokens", caller.can(Permission::TokenAdmin)));
         nav.push(("Account", "/account", true));
         let user = session.user();
         Layout {
             nav: nav
                 .into_iter()
                 .filter(|(_, _, allowed)| *allowed)
-                .map(|(label, href, _)| NavItem {
-                    label,
-                    href,
-                    current: href == current,
-                })
+                .map(|(label, href, _)| NavItem { label, href, current: href == current })
                 .collect(),
             user_name: user.map_or_else(String::new, |u| u.display_name.clone()),
-            roles: user.map_or_else(String::new, |u| {
-                u.roles()
-                    .iter()
-                    .map(|r| r.label())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }),
+            roles: user
+                .map_or_else(String::new, |u| u.roles().iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")),
             csrf_token: session.csrf_token.clone(),
         }
     }
@@ -76,32 +62,19 @@ pub fn router() -> Router<AppState> {
         .merge(login::router())
         .merge(home::router())
         .merge(patients::router())
+        .merge(admin::router())
+        .merge(audit::router())
+        .merge(account::router())
         .route(
             "/static/app.css",
-            get(|| async {
-                static_file(
-                    "text/css; charset=utf-8",
-                    include_str!("../../static/app.css"),
-                )
-            }),
+            get(|| async { static_file("text/css; charset=utf-8", include_str!("../../static/app.css")) }),
         )
         .route(
             "/static/htmx.min.js",
-            get(|| async {
-                static_file(
-                    "text/javascript; charset=utf-8",
-                    include_str!("../../static/htmx.min.js"),
-                )
-            }),
+            get(|| async { static_file("text/javascript; charset=utf-8", include_str!("../../static/htmx.min.js")) }),
         )
 }
 
 fn static_file(content_type: &'static str, body: &'static str) -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        body,
-    )
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body)
 }

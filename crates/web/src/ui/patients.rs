@@ -30,10 +30,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/patients", get(list_patients).post(create_patient))
         .route("/patients/new", get(new_patient))
-        .route(
-            "/patients/{id}",
-            get(chart::show_patient).post(update_patient),
-        )
+        .route("/patients/{id}", get(chart::show_patient).post(update_patient))
         .route("/patients/{id}/edit", get(edit_patient))
         .merge(records::router())
 }
@@ -93,23 +90,11 @@ pub async fn list_patients(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let q = query.get("q").cloned().unwrap_or_default();
-    let search = PatientSearch {
-        q: Some(q.clone()),
-        cursor: query.get("cursor").cloned(),
-        limit: Some(50),
-    };
+    let search = PatientSearch { q: Some(q.clone()), cursor: query.get("cursor").cloned(), limit: Some(50) };
     let caller = session.caller.clone();
-    let page = state
-        .run(move |app| app.search_patients(&caller, &search))
-        .await?;
+    let page = state.run(move |app| app.search_patients(&caller, &search)).await?;
     let rows = page.items.iter().map(PatientRow::from).collect();
-    let next_href = page.next_cursor.map(|c| {
-        format!(
-            "/patients?q={}&cursor={}",
-            crate::filters::url_encode(&q),
-            c
-        )
-    });
+    let next_href = page.next_cursor.map(|c| format!("/patients?q={}&cursor={}", crate::filters::url_encode(&q), c));
     if headers.contains_key("hx-request") {
         return Ok(PatientResults { q, rows, next_href }.into_response());
     }
@@ -140,21 +125,13 @@ pub struct PatientFormPage {
 fn patient_fields(branch_codes: Vec<(String, String)>) -> Vec<Field> {
     use InputKind::*;
     vec![
-        Field::new("mrn", "MRN", Text)
-            .required()
-            .hint("Medical record number: letters, digits and hyphens"),
+        Field::new("mrn", "MRN", Text).required().hint("Medical record number: letters, digits and hyphens"),
         Field::new("given_name", "Given name", Text).required(),
         Field::new("middle_name", "Middle name", Text),
         Field::new("family_name", "Family name", Text).required(),
         Field::new("birth_date", "Birth date", Date).required(),
-        Field::new(
-            "sex",
-            "Sex",
-            Select(options(Sex::ALL, Sex::as_str, Sex::label)),
-        )
-        .required(),
-        Field::new("language", "Preferred language", Text)
-            .hint("BCP 47 tag, e.g. en, es, vi, zh-Hant"),
+        Field::new("sex", "Sex", Select(options(Sex::ALL, Sex::as_str, Sex::label))).required(),
+        Field::new("language", "Preferred language", Text).hint("BCP 47 tag, e.g. en, es, vi, zh-Hant"),
         Field::new("phone", "Phone", Tel).autocomplete("off"),
         Field::new("email", "Email", Email),
         Field::new("address_line1", "Address line 1", Text),
@@ -166,29 +143,17 @@ fn patient_fields(branch_codes: Vec<(String, String)>) -> Vec<Field> {
         Field::new("latitude", "Latitude", Number).hint("Decimal degrees, for visit routing"),
         Field::new("longitude", "Longitude", Number),
         Field::new("emergency_contact_name", "Emergency contact name", Text),
-        Field::new(
-            "emergency_contact_relationship",
-            "Emergency contact relationship",
-            Text,
-        ),
+        Field::new("emergency_contact_relationship", "Emergency contact relationship", Text),
         Field::new("emergency_contact_phone", "Emergency contact phone", Tel),
         Field::new(
             "status",
             "Status",
-            Select(options(
-                PatientStatus::ALL,
-                PatientStatus::as_str,
-                PatientStatus::label,
-            )),
+            Select(options(PatientStatus::ALL, PatientStatus::as_str, PatientStatus::label)),
         ),
         Field::new(
             "site_of_care",
             "Site of care",
-            Select(options(
-                SiteOfCare::ALL,
-                SiteOfCare::as_str,
-                SiteOfCare::label,
-            )),
+            Select(options(SiteOfCare::ALL, SiteOfCare::as_str, SiteOfCare::label)),
         ),
         Field::new("branch_code", "Branch", Select(branch_codes)),
     ]
@@ -225,19 +190,15 @@ fn input_from_form(form: &FormData) -> PatientInput {
 
 fn input_values(input: &PatientInput) -> HashMap<String, String> {
     match serde_json::to_value(input) {
-        Ok(serde_json::Value::Object(map)) => map
-            .into_iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned())))
-            .collect(),
+        Ok(serde_json::Value::Object(map)) => {
+            map.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned()))).collect()
+        }
         _ => HashMap::new(),
     }
 }
 
 /// Branches the caller may register patients at, as select options.
-async fn writable_branches(
-    state: &AppState,
-    session: &PageSession,
-) -> Result<Vec<(String, String)>, PageError> {
+async fn writable_branches(state: &AppState, session: &PageSession) -> Result<Vec<(String, String)>, PageError> {
     let caller = session.caller.clone();
     let branches = state.run(|app| app.list_branches()).await?;
     Ok(branches
@@ -286,26 +247,16 @@ fn new_spec() -> FormSpec {
     }
 }
 
-pub async fn new_patient(
-    State(state): State<AppState>,
-    session: PageSession,
-) -> Result<Response, PageError> {
-    session
-        .caller
-        .require(Permission::PatientWrite)
-        .map_err(PageError::from)?;
+pub async fn new_patient(State(state): State<AppState>, session: PageSession) -> Result<Response, PageError> {
+    session.caller.require(Permission::PatientWrite).map_err(PageError::from)?;
     let home = session.user().map(|u| u.home_branch_id);
     let branches = state.run(|app| app.list_branches()).await?;
-    let mut values = HashMap::from([
-        ("status".to_owned(), "referral".to_owned()),
-        ("site_of_care".to_owned(), "home".to_owned()),
-    ]);
+    let mut values =
+        HashMap::from([("status".to_owned(), "referral".to_owned()), ("site_of_care".to_owned(), "home".to_owned())]);
     if let Some(branch) = branches.iter().find(|b| Some(b.id) == home) {
         values.insert("branch_code".into(), branch.code.clone());
     }
-    Ok(form_page(&state, &session, new_spec(), values, None)
-        .await?
-        .into_response())
+    Ok(form_page(&state, &session, new_spec(), values, None).await?.into_response())
 }
 
 pub async fn create_patient(
@@ -317,20 +268,10 @@ pub async fn create_patient(
     let input = input_from_form(&form);
     let caller = session.caller.clone();
     let attempt = input.clone();
-    match state
-        .run(move |app| app.create_patient(&caller, &attempt))
-        .await
-    {
+    match state.run(move |app| app.create_patient(&caller, &attempt)).await {
         Ok(patient) => Ok(Redirect::to(&format!("/patients/{}", patient.id)).into_response()),
         Err(AppError::Invalid(errors)) => {
-            let page = form_page(
-                &state,
-                &session,
-                new_spec(),
-                input_values(&input),
-                Some(&errors),
-            )
-            .await?;
+            let page = form_page(&state, &session, new_spec(), input_values(&input), Some(&errors)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(other) => Err(other.into()),
@@ -353,22 +294,11 @@ pub async fn edit_patient(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id = parse_patient_id(&id)?;
-    session
-        .caller
-        .require(Permission::PatientWrite)
-        .map_err(PageError::from)?;
+    session.caller.require(Permission::PatientWrite).map_err(PageError::from)?;
     let caller = session.caller.clone();
     let patient = state.run(move |app| app.get_patient(&caller, id)).await?;
     let spec = edit_spec(id, patient.version, &patient.display_name());
-    Ok(form_page(
-        &state,
-        &session,
-        spec,
-        input_values(&patient.to_input()),
-        None,
-    )
-    .await?
-    .into_response())
+    Ok(form_page(&state, &session, spec, input_values(&patient.to_input()), None).await?.into_response())
 }
 
 pub async fn update_patient(
@@ -379,15 +309,12 @@ pub async fn update_patient(
 ) -> Result<Response, PageError> {
     session.verify_csrf(&form)?;
     let id = parse_patient_id(&id)?;
-    let version = form
-        .get("version")
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(0);
+    let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let input = input_from_form(&form);
     let caller = session.caller.clone();
     let attempt = input.clone();
     match state
-        .run(move |app| app.update_patient(&caller, id, version, PatientChange::Replace(attempt)))
+        .run(move |app| app.update_patient(&caller, id, version, PatientChange::Replace(Box::new(attempt))))
         .await
     {
         Ok(patient) => Ok(Redirect::to(&format!("/patients/{}", patient.id)).into_response()),
@@ -397,14 +324,8 @@ pub async fn update_patient(
                 input.family_name.clone().unwrap_or_default(),
                 input.given_name.clone().unwrap_or_default()
             );
-            let page = form_page(
-                &state,
-                &session,
-                edit_spec(id, version, &name),
-                input_values(&input),
-                Some(&errors),
-            )
-            .await?;
+            let page =
+                form_page(&state, &session, edit_spec(id, version, &name), input_values(&input), Some(&errors)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(AppError::StaleVersion { current, .. }) => {
@@ -414,14 +335,9 @@ pub async fn update_patient(
                     "Someone else changed this patient while you were editing (now version {current}). Your changes were not saved: reload the patient and apply them again."
                 ),
             );
-            let page = form_page(
-                &state,
-                &session,
-                edit_spec(id, version, "patient"),
-                input_values(&input),
-                Some(&message),
-            )
-            .await?;
+            let page =
+                form_page(&state, &session, edit_spec(id, version, "patient"), input_values(&input), Some(&message))
+                    .await?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(other) => Err(other.into()),
@@ -429,6 +345,5 @@ pub async fn update_patient(
 }
 
 pub fn parse_patient_id(text: &str) -> Result<PatientId, PageError> {
-    text.parse()
-        .map_err(|_| PageError::Status(StatusCode::NOT_FOUND, "There is no such patient.".into()))
+    text.parse().map_err(|_| PageError::Status(StatusCode::NOT_FOUND, "There is no such patient.".into()))
 }

@@ -86,10 +86,16 @@ fn branch_fields(with_code: bool) -> Vec<Field> {
     use InputKind::*;
     let mut fields = Vec::new();
     if with_code {
-        fields.push(Field::new("code", "Code", Text).required().hint("2–10 letters or digits, e.g. HIP; printed on labels and cannot change"));
+        fields.push(
+            Field::new("code", "Code", Text)
+                .required()
+                .hint("2–10 letters or digits, e.g. HIP; printed on labels and cannot change"),
+        );
     }
     fields.push(Field::new("name", "Name", Text).required());
-    fields.push(Field::new("kind", "Kind", Select(options(BranchKind::ALL, BranchKind::as_str, BranchKind::label))).required());
+    fields.push(
+        Field::new("kind", "Kind", Select(options(BranchKind::ALL, BranchKind::as_str, BranchKind::label))).required(),
+    );
     fields.push(Field::new("time_zone", "Time zone", Text).required().hint("IANA, e.g. America/New_York"));
     fields
 }
@@ -111,13 +117,27 @@ fn input_values(input: &BranchInput) -> HashMap<String, String> {
 }
 
 /// The new form (no branch) or the edit form of `branch` at `version`.
-fn render(session: &PageSession, branch: Option<(&Branch, i64)>, values: &HashMap<String, String>, errors: Option<&ValidationErrors>) -> BranchFormPage {
+fn render(
+    session: &PageSession,
+    branch: Option<(&Branch, i64)>,
+    values: &HashMap<String, String>,
+    errors: Option<&ValidationErrors>,
+) -> BranchFormPage {
     let mut fields = branch_fields(branch.is_none());
     fill(&mut fields, values, errors);
     let errors = unplaced_errors(&fields, errors);
     let layout = Some(Layout::new(session, "/admin/branches"));
     match branch {
-        None => BranchFormPage { layout, heading: "New branch".into(), action: "/admin/branches".into(), submit: "Create branch", code: None, version: None, fields, errors },
+        None => BranchFormPage {
+            layout,
+            heading: "New branch".into(),
+            action: "/admin/branches".into(),
+            submit: "Create branch",
+            code: None,
+            version: None,
+            fields,
+            errors,
+        },
         Some((b, version)) => BranchFormPage {
             layout,
             heading: format!("Edit {}", b.name),
@@ -138,14 +158,21 @@ pub async fn new_branch(State(state): State<AppState>, session: PageSession) -> 
     Ok(render(&session, None, &values, None))
 }
 
-pub async fn create_branch(State(state): State<AppState>, session: PageSession, form: FormData) -> Result<Response, PageError> {
+pub async fn create_branch(
+    State(state): State<AppState>,
+    session: PageSession,
+    form: FormData,
+) -> Result<Response, PageError> {
     session.verify_csrf(&form)?;
     let input = input_from_form(&form, true);
     let caller = session.caller.clone();
     let attempt = input.clone();
     match state.run(move |app| app.create_branch(&caller, &attempt)).await {
         Ok(_) => Ok(Redirect::to("/admin/branches").into_response()),
-        Err(AppError::Invalid(errors)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&session, None, &input_values(&input), Some(&errors))).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&session, None, &input_values(&input), Some(&errors)))
+                .into_response())
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -156,12 +183,21 @@ async fn load(state: &AppState, session: &PageSession, id: &str) -> Result<(Bran
     Ok((id, state.run(move |app| app.get_branch(id)).await?))
 }
 
-pub async fn edit_branch(State(state): State<AppState>, session: PageSession, Path(id): Path<String>) -> Result<BranchFormPage, PageError> {
+pub async fn edit_branch(
+    State(state): State<AppState>,
+    session: PageSession,
+    Path(id): Path<String>,
+) -> Result<BranchFormPage, PageError> {
     let (_, branch) = load(&state, &session, &id).await?;
     Ok(render(&session, Some((&branch, branch.version)), &input_values(&branch.to_input()), None))
 }
 
-pub async fn update_branch(State(state): State<AppState>, session: PageSession, Path(id): Path<String>, form: FormData) -> Result<Response, PageError> {
+pub async fn update_branch(
+    State(state): State<AppState>,
+    session: PageSession,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
     session.verify_csrf(&form)?;
     let (id, branch) = load(&state, &session, &id).await?;
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
@@ -175,7 +211,9 @@ pub async fn update_branch(State(state): State<AppState>, session: PageSession, 
             StatusCode::CONFLICT,
             ValidationErrors::single(
                 "version",
-                format!("Someone else changed this branch while you were editing (now version {current}). Your changes were not saved: reload the branch and apply them again."),
+                format!(
+                    "Someone else changed this branch while you were editing (now version {current}). Your changes were not saved: reload the branch and apply them again."
+                ),
             ),
         ),
         Err(other) => return Err(other.into()),

@@ -23,7 +23,10 @@ pub fn parse_grant(text: &str) -> Option<RoleGrant> {
 pub fn parse_grants(values: &[&str]) -> Result<Vec<RoleGrant>, String> {
     values
         .iter()
-        .map(|v| parse_grant(v).ok_or_else(|| "contains a branch or role this server does not know; reload the page".to_owned()))
+        .map(|v| {
+            parse_grant(v)
+                .ok_or_else(|| "contains a branch or role this server does not know; reload the page".to_owned())
+        })
         .collect()
 }
 
@@ -121,7 +124,9 @@ mod tests {
     #[test]
     fn unreadable_grants_are_refused() {
         let id = BranchId::new();
-        for bad in ["", "pharmacist", &format!("{id}"), &format!("{id}:wizard"), "not-a-uuid:nurse", &format!("{id}:Nurse")] {
+        for bad in
+            ["", "pharmacist", &format!("{id}"), &format!("{id}:wizard"), "not-a-uuid:nurse", &format!("{id}:Nurse")]
+        {
             assert_eq!(parse_grant(bad), None, "{bad:?}");
             assert!(parse_grants(&[bad]).is_err(), "{bad:?}");
         }
@@ -130,11 +135,15 @@ mod tests {
     #[test]
     fn grid_ticks_selected_cells_and_describes_grants() {
         let (main, east) = (branch("MAIN"), branch("EAST"));
-        let grants = [RoleGrant { branch_id: main.id, role: Role::Pharmacist }, RoleGrant { branch_id: east.id, role: Role::Admin }];
+        let grants = [
+            RoleGrant { branch_id: main.id, role: Role::Pharmacist },
+            RoleGrant { branch_id: east.id, role: Role::Admin },
+        ];
         let branches = [main.clone(), east.clone()];
         let grid = GrantGrid::new(&branches, &GrantGrid::selected(&grants), None);
         assert_eq!(grid.roles.len(), Role::ALL.len());
-        let ticked: Vec<&str> = grid.rows.iter().flat_map(|r| &r.cells).filter(|c| c.checked).map(|c| c.label.as_str()).collect();
+        let ticked: Vec<&str> =
+            grid.rows.iter().flat_map(|r| &r.cells).filter(|c| c.checked).map(|c| c.label.as_str()).collect();
         assert_eq!(ticked, ["Pharmacist at MAIN", "Administrator at EAST"]);
         assert_eq!(describe_grants(&grants, &branches), ["Administrator @ EAST", "Pharmacist @ MAIN"]);
     }

@@ -101,9 +101,15 @@ struct Posted<'a> {
 
 fn render(session: &PageSession, user: &User, branches: &[Branch], posted: Posted<'_>) -> UserDetailPage {
     let values = posted.form.map(FormData::to_map).unwrap_or_default();
-    let mut reason_fields = vec![Field::new("reason", "Reason (optional)", InputKind::Text).hint("Recorded in the audit trail")];
+    let mut reason_fields =
+        vec![Field::new("reason", "Reason (optional)", InputKind::Text).hint("Recorded in the audit trail")];
     fill(&mut reason_fields, &values, posted.errors);
-    let mut password_fields = vec![Field::new("password", "New password", InputKind::Password).required().autocomplete("new-password").hint("At least 12 characters; the user's sessions end")];
+    let mut password_fields = vec![
+        Field::new("password", "New password", InputKind::Password)
+            .required()
+            .autocomplete("new-password")
+            .hint("At least 12 characters; the user's sessions end"),
+    ];
     fill(&mut password_fields, &HashMap::new(), posted.errors);
     let selected = match posted.form {
         Some(form) if posted.roles_form => GrantGrid::posted(&form.all("grant")),
@@ -120,7 +126,10 @@ fn render(session: &PageSession, user: &User, branches: &[Branch], posted: Poste
         display_name: user.display_name.clone(),
         enabled: !user.disabled,
         totp: user.totp_enabled,
-        home_branch: branches.iter().find(|b| b.id == user.home_branch_id).map_or_else(|| user.home_branch_id.to_string(), |b| format!("{} — {}", b.code, b.name)),
+        home_branch: branches
+            .iter()
+            .find(|b| b.id == user.home_branch_id)
+            .map_or_else(|| user.home_branch_id.to_string(), |b| format!("{} — {}", b.code, b.name)),
         created: utc_time(user.created_at),
         roles: describe_grants(&user.grants, branches),
         grid: GrantGrid::new(branches, &selected, grid_error),
@@ -149,9 +158,18 @@ pub async fn show_user(
 }
 
 /// Redirects after success; re-renders with the errors (422) or the refusal (409) otherwise.
-async fn respond(state: &AppState, session: &PageSession, id: UserId, result: Result<(), AppError>, saved: Saved, form: &FormData) -> Result<Response, PageError> {
+async fn respond(
+    state: &AppState,
+    session: &PageSession,
+    id: UserId,
+    result: Result<(), AppError>,
+    saved: Saved,
+    form: &FormData,
+) -> Result<Response, PageError> {
     let (status, errors, notice) = match result {
-        Ok(()) => return Ok(Redirect::to(&format!("/admin/users/{id}?saved={}", saved.as_str())).into_response()),
+        Ok(()) => {
+            return Ok(Redirect::to(&format!("/admin/users/{id}?saved={}", saved.as_str())).into_response());
+        }
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, Some(errors), None),
         Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, None, Some(Notice::error(&message))),
         Err(other) => return Err(other.into()),
@@ -161,7 +179,12 @@ async fn respond(state: &AppState, session: &PageSession, id: UserId, result: Re
     Ok((status, render(session, &user, &branches, posted)).into_response())
 }
 
-pub async fn set_roles(State(state): State<AppState>, session: PageSession, Path(id): Path<String>, form: FormData) -> Result<Response, PageError> {
+pub async fn set_roles(
+    State(state): State<AppState>,
+    session: PageSession,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
     session.verify_csrf(&form)?;
     let id = parse_id(&id, "user")?;
     let caller = session.caller.clone();
@@ -170,25 +193,47 @@ pub async fn set_roles(State(state): State<AppState>, session: PageSession, Path
     respond(&state, &session, id, result, Saved::Roles, &form).await
 }
 
-async fn set_disabled(state: AppState, session: PageSession, id: String, form: FormData, disabled: bool) -> Result<Response, PageError> {
+async fn set_disabled(
+    state: AppState,
+    session: PageSession,
+    id: String,
+    form: FormData,
+    disabled: bool,
+) -> Result<Response, PageError> {
     session.verify_csrf(&form)?;
     let id = parse_id(&id, "user")?;
     let caller = session.caller.clone();
     let reason = form.opt("reason");
-    let result = state.run(move |app| Ok(app.set_user_disabled(&caller, id, disabled, reason.as_deref()).map(|_| ()))).await?;
+    let result =
+        state.run(move |app| Ok(app.set_user_disabled(&caller, id, disabled, reason.as_deref()).map(|_| ()))).await?;
     let saved = if disabled { Saved::Disabled } else { Saved::Enabled };
     respond(&state, &session, id, result, saved, &form).await
 }
 
-pub async fn disable_user(State(state): State<AppState>, session: PageSession, Path(id): Path<String>, form: FormData) -> Result<Response, PageError> {
+pub async fn disable_user(
+    State(state): State<AppState>,
+    session: PageSession,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
     set_disabled(state, session, id, form, true).await
 }
 
-pub async fn enable_user(State(state): State<AppState>, session: PageSession, Path(id): Path<String>, form: FormData) -> Result<Response, PageError> {
+pub async fn enable_user(
+    State(state): State<AppState>,
+    session: PageSession,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
     set_disabled(state, session, id, form, false).await
 }
 
-pub async fn reset_password(State(state): State<AppState>, session: PageSession, Path(id): Path<String>, form: FormData) -> Result<Response, PageError> {
+pub async fn reset_password(
+    State(state): State<AppState>,
+    session: PageSession,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
     session.verify_csrf(&form)?;
     let id = parse_id(&id, "user")?;
     let caller = session.caller.clone();

@@ -81,15 +81,27 @@ fn user_fields(branches: &[Branch]) -> Vec<Field> {
     use InputKind::*;
     let branch_options = branches.iter().map(|b| (b.id.to_string(), format!("{} — {}", b.code, b.name))).collect();
     vec![
-        Field::new("username", "Username", Text).required().hint("3–40 lower-case letters, digits, dots, hyphens or underscores"),
-        Field::new("display_name", "Display name", Text).hint("Shown in the header and the audit trail; defaults to the username"),
-        Field::new("password", "Password", Password).required().autocomplete("new-password").hint("At least 12 characters"),
-        Field::new("home_branch", "Home branch", Select(branch_options)).hint("Records the user creates default to it; blank: the branch of the first role"),
+        Field::new("username", "Username", Text)
+            .required()
+            .hint("3–40 lower-case letters, digits, dots, hyphens or underscores"),
+        Field::new("display_name", "Display name", Text)
+            .hint("Shown in the header and the audit trail; defaults to the username"),
+        Field::new("password", "Password", Password)
+            .required()
+            .autocomplete("new-password")
+            .hint("At least 12 characters"),
+        Field::new("home_branch", "Home branch", Select(branch_options))
+            .hint("Records the user creates default to it; blank: the branch of the first role"),
     ]
 }
 
 /// The new-user form, refilled with what was posted (never the password) and its errors.
-fn render(session: &PageSession, branches: &[Branch], form: &FormData, errors: Option<&ValidationErrors>) -> NewUserPage {
+fn render(
+    session: &PageSession,
+    branches: &[Branch],
+    form: &FormData,
+    errors: Option<&ValidationErrors>,
+) -> NewUserPage {
     let mut fields = user_fields(branches);
     let mut values = form.to_map();
     values.remove("password");
@@ -126,10 +138,20 @@ fn create_request(form: &FormData) -> Result<CreateUser, ValidationErrors> {
         display_name: form.opt("display_name"),
         password: form.get("password").filter(|p| !p.is_empty()).map(str::to_owned),
     };
+    // Every fault at once: the fields `app` checks too.
+    if v.has_errors()
+        && let Err(errors) = input.validate()
+    {
+        errors.0.into_iter().for_each(|e| v.error(&e.field, e.message));
+    }
     v.finish(|| Some(CreateUser { input, grants: grants?, home_branch: home_branch? }))
 }
 
-pub async fn create_user(State(state): State<AppState>, session: PageSession, form: FormData) -> Result<Response, PageError> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    session: PageSession,
+    form: FormData,
+) -> Result<Response, PageError> {
     session.verify_csrf(&form)?;
     let caller = session.caller.clone();
     let request = create_request(&form);
@@ -160,14 +182,22 @@ mod tests {
     fn create_request_reads_grants_and_home_branch() {
         let branch = BranchId::new();
         let grant = format!("{branch}:nurse");
-        let request = create_request(&form(&[("username", " ana "), ("password", " pw "), ("grant", &grant), ("home_branch", "")]))
-            .expect("valid form");
+        let request = create_request(&form(&[
+            ("username", " ana "),
+            ("password", " pw "),
+            ("grant", &grant),
+            ("home_branch", ""),
+        ]))
+        .expect("valid form");
         assert_eq!(request.input.username.as_deref(), Some("ana"));
         assert_eq!(request.input.password.as_deref(), Some(" pw "), "passwords are not trimmed");
         assert_eq!(request.grants.len(), 1);
         assert_eq!(request.home_branch, None);
 
-        let errors = create_request(&form(&[("grant", "x:nurse"), ("home_branch", "main")])).err().expect("invalid form");
-        assert!(errors.message_for("roles").is_some() && errors.message_for("home_branch").is_some(), "{errors:?}");
+        let errors =
+            create_request(&form(&[("grant", "x:nurse"), ("home_branch", "main")])).err().expect("invalid form");
+        for field in ["roles", "home_branch", "username", "password"] {
+            assert!(errors.message_for(field).is_some(), "{field}: {errors:?}");
+        }
     }
 }

@@ -74,10 +74,7 @@ pub async fn show_patient(
         layout: Some(Layout::new(&session, "/patients")),
         name: chart.patient.display_name(),
         edit_href: can_edit.then(|| format!("/patients/{id}/edit")),
-        duplicate_href: chart
-            .patient
-            .possible_duplicate_of
-            .map(|other| format!("/patients/{other}")),
+        duplicate_href: chart.patient.possible_duplicate_of.map(|other| format!("/patients/{other}")),
         demographics: demographics(&chart, &branch, today),
         body: body_facts(&chart),
         body_warning: body_warning(&chart),
@@ -85,22 +82,13 @@ pub async fn show_patient(
     })
 }
 
-fn demographics(
-    chart: &PatientChart,
-    branch: &domain::branch::Branch,
-    today: chrono::NaiveDate,
-) -> Vec<Fact> {
+fn demographics(chart: &PatientChart, branch: &domain::branch::Branch, today: chrono::NaiveDate) -> Vec<Fact> {
     let p = &chart.patient;
     let f = &p.fields;
     let address = f.address.as_ref().map(|a| {
         let mut parts = vec![a.line1.clone()];
         parts.extend(a.line2.clone());
-        parts.push(format!(
-            "{} {} {}",
-            a.city,
-            a.region.clone().unwrap_or_default(),
-            a.postal_code
-        ));
+        parts.push(format!("{} {} {}", a.city, a.region.clone().unwrap_or_default(), a.postal_code));
         parts.push(a.country.to_string());
         parts.join(", ")
     });
@@ -108,100 +96,42 @@ fn demographics(
         format!(
             "{}{}{}",
             c.name,
-            c.relationship
-                .as_ref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default(),
-            c.phone
-                .as_ref()
-                .map(|p| format!(", {p}"))
-                .unwrap_or_default()
+            c.relationship.as_ref().map(|r| format!(" ({r})")).unwrap_or_default(),
+            c.phone.as_ref().map(|p| format!(", {p}")).unwrap_or_default()
         )
     });
     vec![
-        Fact {
-            label: "MRN",
-            value: f.mrn.to_string(),
-        },
-        Fact {
-            label: "Birth date",
-            value: format!("{} (age {})", f.birth_date, p.age_on(today)),
-        },
-        Fact {
-            label: "Sex",
-            value: f.sex.label().into(),
-        },
-        Fact {
-            label: "Language",
-            value: f.language.to_string(),
-        },
-        Fact {
-            label: "Status",
-            value: f.status.label().into(),
-        },
-        Fact {
-            label: "Site of care",
-            value: f.site_of_care.label().into(),
-        },
-        Fact {
-            label: "Branch",
-            value: format!("{} — {}", branch.code, branch.name),
-        },
-        Fact {
-            label: "Phone",
-            value: opt(f.phone.as_ref()),
-        },
-        Fact {
-            label: "Email",
-            value: opt(f.email.as_ref()),
-        },
-        Fact {
-            label: "Address",
-            value: opt(address),
-        },
+        Fact { label: "MRN", value: f.mrn.to_string() },
+        Fact { label: "Birth date", value: format!("{} (age {})", f.birth_date, p.age_on(today)) },
+        Fact { label: "Sex", value: f.sex.label().into() },
+        Fact { label: "Language", value: f.language.to_string() },
+        Fact { label: "Status", value: f.status.label().into() },
+        Fact { label: "Site of care", value: f.site_of_care.label().into() },
+        Fact { label: "Branch", value: format!("{} — {}", branch.code, branch.name) },
+        Fact { label: "Phone", value: opt(f.phone.as_ref()) },
+        Fact { label: "Email", value: opt(f.email.as_ref()) },
+        Fact { label: "Address", value: opt(address) },
         Fact {
             label: "Coordinates",
-            value: opt(f
-                .coordinates
-                .map(|c| format!("{:.6}, {:.6}", c.latitude, c.longitude))),
+            value: opt(f.coordinates.map(|c| format!("{:.6}, {:.6}", c.latitude, c.longitude))),
         },
-        Fact {
-            label: "Emergency contact",
-            value: opt(contact),
-        },
+        Fact { label: "Emergency contact", value: opt(contact) },
     ]
 }
 
 fn body_facts(chart: &PatientChart) -> Vec<Fact> {
     let b = &chart.body;
     let basis = match b.dosing_weight_basis {
-        Some(app::clinical::body::DosingWeightBasis::Adjusted) => {
-            " (adjusted: over 120 % of ideal)"
-        }
+        Some(app::clinical::body::DosingWeightBasis::Adjusted) => " (adjusted: over 120 % of ideal)",
         Some(app::clinical::body::DosingWeightBasis::Actual) => " (actual)",
         None => "",
     };
     vec![
-        Fact {
-            label: "Latest weight",
-            value: opt(b.weight_kg.map(|w| format!("{w} kg"))),
-        },
-        Fact {
-            label: "Latest height",
-            value: opt(b.height_cm.map(|h| format!("{h} cm"))),
-        },
-        Fact {
-            label: "BMI",
-            value: opt(b.bmi.map(|v| format!("{v} kg/m²"))),
-        },
-        Fact {
-            label: "Ideal body weight (Devine)",
-            value: opt(b.ideal_weight_kg.map(|w| format!("{w} kg"))),
-        },
-        Fact {
-            label: "Dosing weight",
-            value: opt(b.dosing_weight_kg.map(|w| format!("{w} kg{basis}"))),
-        },
+        Fact { label: "Latest weight", value: opt(b.weight_kg.map(|w| format!("{w} kg"))) },
+        Fact { label: "Latest height", value: opt(b.height_cm.map(|h| format!("{h} cm"))) },
+        Fact { label: "BMI", value: opt(b.bmi.map(|v| format!("{v} kg/m²"))) },
+        Fact { label: "Ideal body weight (Devine)", value: opt(b.ideal_weight_kg.map(|w| format!("{w} kg"))) },
+        Fact { label: "Dosing weight", value: opt(b.dosing_weight_kg.map(|w| format!("{w} kg{basis}"))) },
     ]
 }
 

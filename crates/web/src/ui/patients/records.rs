@@ -15,6 +15,7 @@ use domain::ValidationErrors;
 use domain::access_device::AccessDeviceKind;
 use domain::allergy::{AllergyKind, AllergySeverity, AllergyStatus, DrugClass};
 use domain::measurement::{MeasurementKind, MeasurementUnit};
+use domain::role::Permission;
 use serde::de::DeserializeOwned;
 
 use app::AppError;
@@ -31,14 +32,8 @@ use crate::ui::Layout;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/patients/{id}/records/{kind}/new",
-            get(new_record).post(create_record),
-        )
-        .route(
-            "/patients/{id}/records/{kind}/{record_id}",
-            get(edit_record).post(change_record),
-        )
+        .route("/patients/{id}/records/{kind}/new", get(new_record).post(create_record))
+        .route("/patients/{id}/records/{kind}/{record_id}", get(edit_record).post(change_record))
 }
 
 /// The kinds of record, by their path segment.
@@ -62,10 +57,7 @@ impl Kind {
             "coverages" => Kind::Coverages,
             "access-devices" => Kind::AccessDevices,
             _ => {
-                return Err(PageError::Status(
-                    StatusCode::NOT_FOUND,
-                    "There is no such kind of record.".into(),
-                ));
+                return Err(PageError::Status(StatusCode::NOT_FOUND, "There is no such kind of record.".into()));
             }
         })
     }
@@ -94,83 +86,46 @@ impl Kind {
 
     fn fields(self) -> Vec<Field> {
         use InputKind::*;
-        let classes = DrugClass::ALL
-            .iter()
-            .map(|c| (c.as_str().to_owned(), c.as_str().replace('_', " ")))
-            .collect();
-        let units = MeasurementUnit::ALL
-            .iter()
-            .map(|u| (u.as_str().to_owned(), u.as_str().to_owned()))
-            .collect();
+        let classes = DrugClass::ALL.iter().map(|c| (c.as_str().to_owned(), c.as_str().replace('_', " "))).collect();
+        let units = MeasurementUnit::ALL.iter().map(|u| (u.as_str().to_owned(), u.as_str().to_owned())).collect();
         match self {
             Kind::Allergies => vec![
                 Field::new("substance", "Substance", Text).hint("e.g. penicillin, latex"),
-                Field::new("drug_class", "Drug class", Select(classes))
-                    .hint("Used for cross-sensitivity checks"),
+                Field::new("drug_class", "Drug class", Select(classes)).hint("Used for cross-sensitivity checks"),
                 Field::new("reaction", "Reaction", Text),
                 Field::new(
                     "severity",
                     "Severity",
-                    Select(options(
-                        AllergySeverity::ALL,
-                        AllergySeverity::as_str,
-                        AllergySeverity::as_str,
-                    )),
+                    Select(options(AllergySeverity::ALL, AllergySeverity::as_str, AllergySeverity::as_str)),
                 ),
-                Field::new(
-                    "kind",
-                    "Type",
-                    Select(options(
-                        AllergyKind::ALL,
-                        AllergyKind::as_str,
-                        AllergyKind::as_str,
-                    )),
-                ),
+                Field::new("kind", "Type", Select(options(AllergyKind::ALL, AllergyKind::as_str, AllergyKind::as_str))),
                 Field::new(
                     "status",
                     "Status",
-                    Select(options(
-                        AllergyStatus::ALL,
-                        AllergyStatus::as_str,
-                        AllergyStatus::as_str,
-                    )),
+                    Select(options(AllergyStatus::ALL, AllergyStatus::as_str, AllergyStatus::as_str)),
                 ),
             ],
             Kind::Measurements => vec![
                 Field::new(
                     "kind",
                     "Measurement",
-                    Select(options(
-                        MeasurementKind::ALL,
-                        MeasurementKind::as_str,
-                        MeasurementKind::as_str,
-                    )),
+                    Select(options(MeasurementKind::ALL, MeasurementKind::as_str, MeasurementKind::as_str)),
                 )
                 .required(),
                 Field::new("value", "Value", Number).required(),
                 Field::new("unit", "Unit", Select(units))
                     .required()
                     .hint("kg, g or [lb_av] for weight; cm, m or [in_i] for height"),
-                Field::new("measured_at", "Measured at", DateTime)
-                    .required()
-                    .hint("Local time of the branch"),
+                Field::new("measured_at", "Measured at", DateTime).required().hint("Local time of the branch"),
             ],
             Kind::Labs => vec![
-                Field::new("loinc", "LOINC code", Text)
-                    .required()
-                    .hint("e.g. 2160-0 serum creatinine"),
+                Field::new("loinc", "LOINC code", Text).required().hint("e.g. 2160-0 serum creatinine"),
                 Field::new("value", "Value", Number).required(),
-                Field::new("unit", "Unit", Text)
-                    .required()
-                    .hint("UCUM, e.g. mg/dL"),
-                Field::new("collected_at", "Collected at", DateTime)
-                    .required()
-                    .hint("Local time of the branch"),
+                Field::new("unit", "Unit", Text).required().hint("UCUM, e.g. mg/dL"),
+                Field::new("collected_at", "Collected at", DateTime).required().hint("Local time of the branch"),
             ],
             Kind::Diagnoses => vec![
-                Field::new("icd10", "ICD-10-CM code", Text)
-                    .required()
-                    .hint("e.g. M86.171"),
+                Field::new("icd10", "ICD-10-CM code", Text).required().hint("e.g. M86.171"),
                 Field::new("description", "Description", Text),
                 Field::new("primary", "Primary diagnosis", Checkbox),
                 Field::new("onset_date", "Onset date", Date),
@@ -195,17 +150,11 @@ impl Kind {
                 Field::new(
                     "kind",
                     "Device",
-                    Select(options(
-                        AccessDeviceKind::ALL,
-                        AccessDeviceKind::as_str,
-                        AccessDeviceKind::label,
-                    )),
+                    Select(options(AccessDeviceKind::ALL, AccessDeviceKind::as_str, AccessDeviceKind::label)),
                 )
                 .required(),
                 Field::new("lumens", "Lumens", Number),
-                Field::new("site", "Site", Text)
-                    .required()
-                    .hint("e.g. right basilic vein"),
+                Field::new("site", "Site", Text).required().hint("e.g. right basilic vein"),
                 Field::new("inserted_on", "Inserted on", Date).required(),
                 Field::new("removed_on", "Removed on", Date),
             ],
@@ -213,11 +162,13 @@ impl Kind {
     }
 
     /// Only these can be changed after they are written.
+    /// What adding or changing this kind needs (coverage is billing's business, the rest clinical).
+    fn permission(self) -> Permission {
+        if self == Kind::Coverages { Permission::CoverageWrite } else { Permission::ClinicalRecordWrite }
+    }
+
     fn changeable(self) -> bool {
-        matches!(
-            self,
-            Kind::Allergies | Kind::Coverages | Kind::AccessDevices
-        )
+        matches!(self, Kind::Allergies | Kind::Coverages | Kind::AccessDevices)
     }
 }
 
@@ -225,13 +176,9 @@ impl Kind {
 fn input_from<T: DeserializeOwned>(form: &FormData, fields: &[Field]) -> Result<T, AppError> {
     let map: serde_json::Map<String, serde_json::Value> = fields
         .iter()
-        .filter_map(|f| {
-            form.opt(f.name)
-                .map(|v| (f.name.to_owned(), serde_json::Value::String(v)))
-        })
+        .filter_map(|f| form.opt(f.name).map(|v| (f.name.to_owned(), serde_json::Value::String(v))))
         .collect();
-    serde_json::from_value(serde_json::Value::Object(map))
-        .map_err(|e| AppError::invalid("body", e.to_string()))
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| AppError::invalid("body", e.to_string()))
 }
 
 fn new_record_of(kind: Kind, form: &FormData, fields: &[Field]) -> Result<NewRecord, AppError> {
@@ -295,6 +242,7 @@ async fn new_context(
 ) -> Result<(FormContext, Tz), PageError> {
     let kind = Kind::parse(kind)?;
     let patient_id = parse_patient_id(id)?;
+    session.caller.require(kind.permission())?;
     let caller = session.caller.clone();
     let (patient, zone) = state
         .run(move |app| {
@@ -320,16 +268,8 @@ pub async fn new_record(
     Path((id, kind)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let (context, zone) = new_context(&state, &session, &id, &kind).await?;
-    let now = state
-        .app
-        .now()
-        .with_timezone(&zone)
-        .format("%Y-%m-%dT%H:%M")
-        .to_string();
-    let defaults = HashMap::from([
-        ("measured_at".to_owned(), now.clone()),
-        ("collected_at".to_owned(), now),
-    ]);
+    let now = state.app.now().with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string();
+    let defaults = HashMap::from([("measured_at".to_owned(), now.clone()), ("collected_at".to_owned(), now)]);
     Ok(render(&session, context, &defaults, None).into_response())
 }
 
@@ -346,10 +286,7 @@ pub async fn create_record(
     let caller = session.caller.clone();
     let new = new_record_of(context.kind, &form, &fields);
     let result = match new {
-        Ok(new) => state
-            .run(move |app| app.add_patient_record(&caller, patient_id, new))
-            .await
-            .map(|_| ()),
+        Ok(new) => state.run(move |app| app.add_patient_record(&caller, patient_id, new)).await.map(|_| ()),
         Err(e) => Err(e),
     };
     respond(result, &session, context, &form)
@@ -374,11 +311,7 @@ fn respond(
                     "Someone else changed this record (now version {current}); reload it and apply your change again."
                 ),
             );
-            Ok((
-                StatusCode::CONFLICT,
-                render(session, context, &form.to_map(), Some(&errors)),
-            )
-                .into_response())
+            Ok((StatusCode::CONFLICT, render(session, context, &form.to_map(), Some(&errors))).into_response())
         }
         Err(other) => Err(other.into()),
     }
@@ -399,10 +332,9 @@ async fn edit_context(
         ));
     }
     let patient_id = parse_patient_id(id)?;
+    session.caller.require(kind.permission())?;
     let caller = session.caller.clone();
-    let chart = state
-        .run(move |app| app.patient_chart(&caller, patient_id))
-        .await?;
+    let chart = state.run(move |app| app.patient_chart(&caller, patient_id)).await?;
     let (version, input) = match kind {
         Kind::Allergies => find(
             &chart.records.allergies,
@@ -424,32 +356,23 @@ async fn edit_context(
         )?,
     };
     let values = match input {
-        Ok(serde_json::Value::Object(map)) => map
-            .into_iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned())))
-            .collect(),
+        Ok(serde_json::Value::Object(map)) => {
+            map.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned()))).collect()
+        }
         _ => HashMap::new(),
     };
     let context = FormContext {
         kind,
         patient_name: chart.patient.display_name(),
         patient_href: format!("/patients/{patient_id}"),
-        action: format!(
-            "/patients/{patient_id}/records/{}/{record_id}",
-            kind.segment()
-        ),
+        action: format!("/patients/{patient_id}/records/{}/{record_id}", kind.segment()),
         version: Some(version),
         heading: format!("Change {}", kind.noun()),
     };
     Ok((context, values))
 }
 
-fn find<T, R>(
-    items: &[T],
-    id: &str,
-    id_of: impl Fn(&T) -> String,
-    pick: impl Fn(&T) -> R,
-) -> Result<R, PageError> {
+fn find<T, R>(items: &[T], id: &str, id_of: impl Fn(&T) -> String, pick: impl Fn(&T) -> R) -> Result<R, PageError> {
     items
         .iter()
         .find(|r| id_of(r) == id)
@@ -475,10 +398,7 @@ pub async fn change_record(
     session.verify_csrf(&form)?;
     let (mut context, _) = edit_context(&state, &session, &id, &kind, &record_id).await?;
     let patient_id = parse_patient_id(&id)?;
-    let version = form
-        .get("version")
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(0);
+    let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     context.version = Some(version);
     let fields = context.kind.fields();
     let change = match context.kind {
@@ -489,9 +409,7 @@ pub async fn change_record(
     let caller = session.caller.clone();
     let result = match change {
         Ok(change) => state
-            .run(move |app| {
-                app.change_patient_record(&caller, patient_id, &record_id, version, change)
-            })
+            .run(move |app| app.change_patient_record(&caller, patient_id, &record_id, version, change))
             .await
             .map(|_| ()),
         Err(e) => Err(e),
@@ -500,37 +418,20 @@ pub async fn change_record(
 }
 
 /// The chart's record tables; add links only where the caller may add.
-pub fn sections(
-    chart: &PatientChart,
-    zone: Tz,
-    can_clinical: bool,
-    can_coverage: bool,
-) -> Vec<Section> {
+pub fn sections(chart: &PatientChart, zone: Tz, can_clinical: bool, can_coverage: bool) -> Vec<Section> {
     let id = chart.patient.id;
     let r = &chart.records;
-    let add = |allowed: bool, kind: Kind| {
-        allowed.then(|| format!("/patients/{id}/records/{}/new", kind.segment()))
-    };
+    let add = |allowed: bool, kind: Kind| allowed.then(|| format!("/patients/{id}/records/{}/new", kind.segment()));
     let edit = |allowed: bool, kind: Kind, record: String| {
         allowed.then(|| format!("/patients/{id}/records/{}/{record}", kind.segment()))
     };
     let dash = |v: Option<String>| v.unwrap_or_else(|| "—".into());
-    let plain = |cells: Vec<String>| RecordRow {
-        cells,
-        edit_href: None,
-    };
+    let plain = |cells: Vec<String>| RecordRow { cells, edit_href: None };
     vec![
         Section {
             id: "allergies",
             title: "Allergies and intolerances",
-            headings: vec![
-                "Substance",
-                "Class",
-                "Reaction",
-                "Severity",
-                "Type",
-                "Status",
-            ],
+            headings: vec!["Substance", "Class", "Reaction", "Severity", "Type", "Status"],
             rows: r
                 .allergies
                 .iter()
@@ -576,10 +477,8 @@ pub fn sections(
                 .labs
                 .iter()
                 .map(|l| {
-                    let name = domain::lab::loinc_name(l.fields.loinc.as_str()).map_or_else(
-                        || l.fields.loinc.to_string(),
-                        |n| format!("{n} ({})", l.fields.loinc),
-                    );
+                    let name = domain::lab::loinc_name(l.fields.loinc.as_str())
+                        .map_or_else(|| l.fields.loinc.to_string(), |n| format!("{n} ({})", l.fields.loinc));
                     plain(vec![
                         local_time(l.fields.collected_at, zone),
                         name,
@@ -600,11 +499,7 @@ pub fn sections(
                     plain(vec![
                         d.fields.icd10.to_string(),
                         dash(d.fields.description.clone()),
-                        if d.fields.primary {
-                            "yes".into()
-                        } else {
-                            "".into()
-                        },
+                        if d.fields.primary { "yes".into() } else { "".into() },
                         dash(d.fields.onset_date.map(|o| o.to_string())),
                     ])
                 })
@@ -629,9 +524,7 @@ pub fn sections(
                             format!(
                                 "{} – {}",
                                 f.effective_from,
-                                f.effective_to
-                                    .map(|d| d.to_string())
-                                    .unwrap_or_else(|| "open".into())
+                                f.effective_to.map(|d| d.to_string()).unwrap_or_else(|| "open".into())
                             ),
                         ],
                         edit_href: edit(can_coverage, Kind::Coverages, c.id.to_string()),
@@ -655,9 +548,7 @@ pub fn sections(
                             f.lumens.to_string(),
                             f.site.clone(),
                             f.inserted_on.to_string(),
-                            f.removed_on
-                                .map(|d| d.to_string())
-                                .unwrap_or_else(|| "in place".into()),
+                            f.removed_on.map(|d| d.to_string()).unwrap_or_else(|| "in place".into()),
                         ],
                         edit_href: edit(can_clinical, Kind::AccessDevices, d.id.to_string()),
                     }

@@ -1,0 +1,257 @@
+//! The permission matrix: every API operation and UI route, walked for every role. A role without the permission
+//! gets 403; a role with it never does (nor 401 or a 5xx). `ops` checks that this table and the OpenAPI document
+//! list the same operations.
+
+use anyhow::Result;
+use app::Caller;
+use domain::role::{Permission, Role};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use testkit::spawn::{TEST_PASSWORD, TestApp, hidden_value};
+
+use crate::helpers::*;
+
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub permission: Option<Permission>,
+}
+
+const fn route(method: Method, path: &'static str, permission: Permission) -> Route {
+    Route { method, path, permission: Some(permission) }
+}
+
+use Permission::*;
+
+pub const API_ROUTES: &[Route] = &[
+    route(Method::GET, "/api/v1/patients", PatientRead),
+    route(Method::POST, "/api/v1/patients", PatientWrite),
+    route(Method::GET, "/api/v1/patients/{id}", PatientRead),
+    route(Method::PATCH, "/api/v1/patients/{id}", PatientWrite),
+    route(Method::GET, "/api/v1/patients/{id}/allergies", PatientRead),
+    route(Method::POST, "/api/v1/patients/{id}/allergies", ClinicalRecordWrite),
+    route(Method::PATCH, "/api/v1/patients/{id}/allergies/{record_id}", ClinicalRecordWrite),
+    route(Method::GET, "/api/v1/patients/{id}/measurements", PatientRead),
+    route(Method::POST, "/api/v1/patients/{id}/measurements", ClinicalRecordWrite),
+    route(Method::GET, "/api/v1/patients/{id}/labs", PatientRead),
+    route(Method::POST, "/api/v1/patients/{id}/labs", ClinicalRecordWrite),
+    route(Method::GET, "/api/v1/patients/{id}/diagnoses", PatientRead),
+    route(Method::POST, "/api/v1/patients/{id}/diagnoses", ClinicalRecordWrite),
+    route(Method::GET, "/api/v1/patients/{id}/coverages", PatientRead),
+    route(Method::POST, "/api/v1/patients/{id}/coverages", CoverageWrite),
+    route(Method::PATCH, "/api/v1/patients/{id}/coverages/{record_id}", CoverageWrite),
+    route(Method::GET, "/api/v1/patients/{id}/access-devices", PatientRead),
+    route(Method::POST, "/api/v1/patients/{id}/access-devices", ClinicalRecordWrite),
+    route(Method::PATCH, "/api/v1/patients/{id}/access-devices/{record_id}", ClinicalRecordWrite),
+    route(Method::GET, "/api/v1/audit-events", AuditRead),
+];
+
+/// UI routes; `None` means any signed-in user.
+pub const UI_ROUTES: &[Route] = &[
+    Route { method: Method::GET, path: "/", permission: None },
+    route(Method::GET, "/patients", PatientRead),
+    route(Method::GET, "/patients/new", PatientWrite),
+    route(Method::POST, "/patients", PatientWrite),
+    route(Method::GET, "/patients/{id}", PatientRead),
+    route(Method::GET, "/patients/{id}/edit", PatientWrite),
+    route(Method::POST, "/patients/{id}", PatientWrite),
+    route(Method::GET, "/patients/{id}/records/allergies/new", ClinicalRecordWrite),
+    route(Method::POST, "/patients/{id}/records/allergies/new", ClinicalRecordWrite),
+    route(Method::GET, "/patients/{id}/records/coverages/new", CoverageWrite),
+    route(Method::POST, "/patients/{id}/records/coverages/new", CoverageWrite),
+    route(Method::GET, "/patients/{id}/records/access-devices/{device_id}", ClinicalRecordWrite),
+    route(Method::POST, "/patients/{id}/records/access-devices/{device_id}", ClinicalRecordWrite),
+    route(Method::GET, "/admin/users", UserAdmin),
+    route(Method::GET, "/admin/users/new", UserAdmin),
+    route(Method::POST, "/admin/users", UserAdmin),
+    route(Method::POST, "/admin/users/new", UserAdmin),
+    route(Method::GET, "/admin/users/{user_id}", UserAdmin),
+    route(Method::POST, "/admin/users/{user_id}/roles", UserAdmin),
+    route(Method::POST, "/admin/users/{user_id}/disable", UserAdmin),
+    route(Method::POST, "/admin/users/{user_id}/enable", UserAdmin),
+    route(Method::POST, "/admin/users/{user_id}/password", UserAdmin),
+    route(Method::GET, "/admin/branches", BranchAdmin),
+    route(Method::GET, "/admin/branches/new", BranchAdmin),
+    route(Method::POST, "/admin/branches", BranchAdmin),
+    route(Method::POST, "/admin/branches/new", BranchAdmin),
+    route(Method::GET, "/admin/branches/{branch_id}", BranchAdmin),
+    route(Method::POST, "/admin/branches/{branch_id}", BranchAdmin),
+    route(Method::GET, "/admin/tokens", TokenAdmin),
+    route(Method::POST, "/admin/tokens", TokenAdmin),
+    route(Method::POST, "/admin/tokens/{token_id}/revoke", TokenAdmin),
+    route(Method::GET, "/audit", AuditRead),
+    route(Method::POST, "/audit/verify", AuditRead),
+    Route { method: Method::GET, path: "/account", permission: None },
+    Route { method: Method::POST, path: "/account/totp", permission: None },
+];
+
+testkit::on_both_backends! {
+    every_role_on_every_api_route => every_role_on_every_api_route;
+    every_role_on_every_ui_route => every_role_on_every_ui_route;
+}
+
+struct Fixture {
+    patient_id: String,
+    allergy_id: String,
+    coverage_id: String,
+    device_id: String,
+    /// A user the admin routes act on (never the caller).
+    user_id: String,
+    branch_id: String,
+    token_id: String,
+}
+
+async fn fixture(app: &TestApp) -> Result<Fixture> {
+    let intake = app.token_for(Role::Intake).await?;
+    let patient = create_patient(app, &intake, "Matrix").await?;
+    let base = format!("/api/v1/patients/{}", id_of(&patient));
+    let allergy = expect_status(
+        post_json(app, &intake, &format!("{base}/allergies"), &json!({"substance": "latex"})).await?,
+        StatusCode::CREATED,
+    )
+    .await?;
+    let coverage = expect_status(
+        post_json(
+            app,
+            &intake,
+            &format!("{base}/coverages"),
+            &json!({"payer_name": "Acme", "member_id": "M1", "effective_from": "2026-01-01"}),
+        )
+        .await?,
+        StatusCode::CREATED,
+    )
+    .await?;
+    let device = expect_status(
+        post_json(
+            app,
+            &intake,
+            &format!("{base}/access-devices"),
+            &json!({"kind": "port", "site": "right chest", "inserted_on": "2026-01-05"}),
+        )
+        .await?,
+        StatusCode::CREATED,
+    )
+    .await?;
+    let target = app.create_user(Role::Driver).await?;
+    let a = app.app.clone();
+    let (user_id, token_id) = tokio::task::spawn_blocking(move || -> Result<(String, String)> {
+        let user = a.find_user_by_username(&Caller::cli(), &target)?;
+        let token = a.create_api_token(&Caller::cli(), &target, "matrix")?;
+        Ok((user.id.to_string(), token.id.to_string()))
+    })
+    .await??;
+    Ok(Fixture {
+        patient_id: id_of(&patient),
+        allergy_id: id_of(&allergy),
+        coverage_id: id_of(&coverage),
+        device_id: id_of(&device),
+        user_id,
+        branch_id: app.main_branch.to_string(),
+        token_id,
+    })
+}
+
+fn concrete(path: &str, f: &Fixture) -> String {
+    let record = if path.contains("/allergies/") {
+        &f.allergy_id
+    } else if path.contains("/coverages/") {
+        &f.coverage_id
+    } else {
+        &f.device_id
+    };
+    path.replace("{id}", &f.patient_id)
+        .replace("{record_id}", record)
+        .replace("{device_id}", &f.device_id)
+        .replace("{user_id}", &f.user_id)
+        .replace("{branch_id}", &f.branch_id)
+        .replace("{token_id}", &f.token_id)
+}
+
+/// A valid body for each writable API route, so a permitted role is not refused for its input.
+fn api_body(route: &Route) -> Value {
+    let now = chrono::Utc::now().to_rfc3339();
+    match (route.method.as_str(), route.path.rsplit('/').next().unwrap_or_default()) {
+        ("POST", "patients") => patient_body("Matrixnew"),
+        ("POST", "allergies") => json!({"substance": "iodinated contrast"}),
+        ("POST", "measurements") => {
+            json!({"kind": "weight", "value": "70", "unit": "kg", "measured_at": now})
+        }
+        ("POST", "labs") => {
+            json!({"loinc": "2160-0", "value": "1.0", "unit": "mg/dL", "collected_at": now})
+        }
+        ("POST", "diagnoses") => json!({"icd10": "A41.9"}),
+        ("POST", "coverages") => {
+            json!({"payer_name": "Acme", "member_id": "M2", "effective_from": "2026-01-01"})
+        }
+        ("POST", "access-devices") => {
+            json!({"kind": "midline", "site": "left basilic", "inserted_on": "2026-01-05"})
+        }
+        ("PATCH", _) if route.path.ends_with("{id}") => json!({"language": "es"}),
+        ("PATCH", _) if route.path.contains("/coverages/") => json!({"group_number": "G1"}),
+        ("PATCH", _) if route.path.contains("/allergies/") => json!({"reaction": "hives"}),
+        ("PATCH", _) => json!({"site": "left chest"}),
+        _ => Value::Null,
+    }
+}
+
+fn check(role: Role, route: &Route, status: StatusCode) {
+    let allowed = route.permission.is_none_or(|p| role.grants(p));
+    if allowed {
+        assert!(
+            status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED && !status.is_server_error(),
+            "{role} may {} {} but got {status}",
+            route.method,
+            route.path
+        );
+    } else {
+        assert_eq!(status, StatusCode::FORBIDDEN, "{role} must not {} {}", route.method, route.path);
+    }
+}
+
+async fn every_role_on_every_api_route(app: TestApp) -> Result<()> {
+    let f = fixture(&app).await?;
+    for role in Role::ALL {
+        let token = app.token_for(*role).await?;
+        for route in API_ROUTES {
+            let mut request =
+                app.client.request(route.method.clone(), app.url(&concrete(route.path, &f))).bearer_auth(&token);
+            if route.method != Method::GET {
+                request = request.json(&api_body(route)).header("If-Match", "\"1\"");
+            }
+            let status = request.send().await?.status();
+            check(*role, route, status);
+        }
+    }
+    Ok(())
+}
+
+async fn every_role_on_every_ui_route(app: TestApp) -> Result<()> {
+    let f = fixture(&app).await?;
+    for role in Role::ALL {
+        let username = app.create_user(*role).await?;
+        let browser =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
+        let login_page = browser.get(app.url("/login")).send().await?.text().await?;
+        let login_csrf = hidden_value(&login_page, "csrf_token").unwrap_or_default();
+        let signed_in = browser
+            .post(app.url("/login"))
+            .form(&[("username", username.as_str()), ("password", TEST_PASSWORD), ("csrf_token", login_csrf.as_str())])
+            .send()
+            .await?;
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "{role} signs in");
+        let csrf =
+            hidden_value(&browser.get(app.url("/")).send().await?.text().await?, "csrf_token").unwrap_or_default();
+        for route in UI_ROUTES {
+            let url = app.url(&concrete(route.path, &f));
+            let status = if route.method == Method::GET {
+                browser.get(url).send().await?.status()
+            } else {
+                let form =
+                    [("csrf_token", csrf.as_str()), ("version", "1"), ("substance", "latex"), ("payer_name", "Acme")];
+                browser.post(url).form(&form).send().await?.status()
+            };
+            check(*role, route, status);
+        }
+    }
+    Ok(())
+}
