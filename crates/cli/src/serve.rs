@@ -40,13 +40,16 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     runtime.block_on(async move {
+        // Install the signal handler before announcing the address, so a SIGTERM that follows at once is graceful.
+        let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("cannot install the SIGTERM handler")?;
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
         let address = listener.local_addr().context("cannot read the bound address")?;
         println!("openinfusion listening on http://{address}");
         tracing::info!(%address, backend = ?app.backend(), "serving");
         let router = web::router(web::AppState::new(app));
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(shutdown_signal(terminate))
             .await
             .context("server error")?;
         tracing::info!("stopped");
@@ -54,21 +57,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+async fn shutdown_signal(mut terminate: tokio::signal::unix::Signal) {
     tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        _ = tokio::signal::ctrl_c() => {},
+        _ = terminate.recv() => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
 }
