@@ -1,7 +1,6 @@
 //! A patient's clinical records (allergies, measurements, labs, diagnoses, coverages, access devices): list, add,
 //! and change the versioned ones; plus the chart that gathers them with the derived body-size figures.
 
-use chrono::{DateTime, Utc};
 use domain::access_device::{AccessDevice, AccessDeviceInput};
 use domain::allergy::{Allergy, AllergyInput};
 use domain::audit::AuditAction;
@@ -241,11 +240,6 @@ impl App {
             self.audit(c, caller, record_entry(AuditAction::Update, &patient, &after, to_json(&before)))?;
             Ok(after)
         })
-    }
-
-    /// "Now" at the patient's branch, for forms that default a time.
-    pub fn now_utc(&self) -> DateTime<Utc> {
-        self.now()
     }
 }
 

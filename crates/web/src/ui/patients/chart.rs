@@ -29,6 +29,13 @@ pub struct Section {
     pub add_href: Option<String>,
 }
 
+impl Section {
+    /// Used for template rendering: whether any row can be changed.
+    pub fn has_actions(&self) -> bool {
+        self.rows.iter().any(|r| r.edit_href.is_some())
+    }
+}
+
 pub struct RecordRow {
     pub cells: Vec<String>,
     pub edit_href: Option<String>,
