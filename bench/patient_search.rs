@@ -1,8 +1,9 @@
 //! `patient-search`: how fast patient search answers over a large synthetic population, on SQLite and, when
 //! `OPENINFUSION_TEST_POSTGRES_URL` is set (e.g. `postgres://postgres@127.0.0.1:5432/test`), on PostgreSQL.
 //!
-//! It measures the app layer — `App::search_patients`, the function `GET /api/v1/patients` calls — without HTTP;
-//! HTTP overhead is measured separately. Per backend: a fresh database (a temp SQLite file; a new PostgreSQL
+//! It measures twice: the app layer — `App::search_patients`, the function `GET /api/v1/patients` calls — and the
+//! whole HTTP request `GET /api/v1/patients?q=…&limit=50` with a bearer token against the real router on a loopback
+//! port (JSON encoding, authentication and the token lookup included). Per backend: a fresh database (a temp SQLite file; a new PostgreSQL
 //! database `bench_<uuid>`, created through the given URL and dropped at the end), migrations, a bulk load of N
 //! synthetic patients (`testkit::demo::load_bulk_patients`: no audit rows, a fixture only), an intake user holding
 //! both branches, then 100 warm-up and 2,000 timed searches from a fixed mix of realistic queries. PostgreSQL gets
@@ -67,6 +68,7 @@ struct Figures {
     backend: &'static str,
     load: Duration,
     timed: Vec<Timed>,
+    http: Vec<Timed>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -232,7 +234,37 @@ fn run_backend(
     if !unmatched.is_empty() {
         eprintln!("{backend}: these queries for existing patients found nobody: {unmatched:?}");
     }
-    Ok(Figures { backend, load, timed })
+    eprintln!("{backend}: searching over HTTP …");
+    let token = app.create_api_token(&Caller::cli(), "bench-intake", "bench")?.token;
+    let http = search_over_http(&app, &token, queries)?;
+    Ok(Figures { backend, load, timed, http })
+}
+
+/// The same queries as `GET /api/v1/patients` against the real router on 127.0.0.1, one at a time.
+fn search_over_http(app: &App, token: &str, queries: &[(Kind, String)]) -> anyhow::Result<Vec<Timed>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}/api/v1/patients", listener.local_addr()?);
+        let router = web::router(web::AppState::new(app.clone()));
+        let server = tokio::spawn(async move { axum::serve(listener, router).await });
+        let client = reqwest::Client::new();
+        let mut timed = Vec::with_capacity(QUERIES);
+        for (i, (kind, q)) in queries.iter().enumerate() {
+            let started = Instant::now();
+            let response =
+                client.get(&base).query(&[("q", q.as_str()), ("limit", "50")]).bearer_auth(token).send().await?;
+            anyhow::ensure!(response.status().is_success(), "GET {q:?} answered {}", response.status());
+            let body: serde_json::Value = response.json().await?;
+            let took = started.elapsed();
+            if i >= WARM_UP {
+                let rows = body["items"].as_array().map_or(0, Vec::len);
+                timed.push(Timed { kind: *kind, took, rows });
+            }
+        }
+        server.abort();
+        Ok(timed)
+    })
 }
 
 fn print_report(patients: usize, results: &[Figures]) {
@@ -263,7 +295,24 @@ fn print_report(patients: usize, results: &[Figures]) {
         );
     }
     println!();
-    println!("by query kind: p50 / p99 / max ms, mean rows returned (of {PAGE}), queries with no result");
+    println!("GET /api/v1/patients?q=…&limit={PAGE} over loopback HTTP with a bearer token (same queries):");
+    println!("{:<9} {:>8} {:>8} {:>8} {:>8} {:>10}", "backend", "p50 ms", "p90 ms", "p99 ms", "max ms", "requests/s");
+    for f in results {
+        let mut times: Vec<Duration> = f.http.iter().map(|t| t.took).collect();
+        times.sort_unstable();
+        let total: Duration = times.iter().sum();
+        println!(
+            "{:<9} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>10.0}",
+            f.backend,
+            ms(percentile(&times, 0.50)),
+            ms(percentile(&times, 0.90)),
+            ms(percentile(&times, 0.99)),
+            ms(times.last().copied().unwrap_or_default()),
+            times.len() as f64 / total.as_secs_f64(),
+        );
+    }
+    println!();
+    println!("app layer by query kind: p50 / p99 / max ms, mean rows returned (of {PAGE}), queries with no result");
     let mut header = format!("{:<18} {:>5}", "kind", "n");
     for f in results {
         header.push_str(&format!("  {:<36}", f.backend));

@@ -6,7 +6,7 @@ use domain::patient::{Address, Coordinates, EmergencyContact, Patient, PatientFi
 use domain::{BranchId, PatientId};
 
 use crate::conn::MultiBackend;
-use crate::schema::{branches, patients};
+use crate::schema::{branches, patient_search_terms as terms, patients};
 use crate::{DbConn, StoreError, from_db_time, parse_checked, parse_id, parse_text, to_db_time};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -159,7 +159,7 @@ pub struct PatientCursor {
 
 #[derive(Debug, Clone, Default)]
 pub struct PatientFilter {
-    /// Lower-cased words; each must prefix-match the family name, the given name or the MRN.
+    /// Lower-cased words; each must be the start of a word of the patient's names or of the MRN.
     pub words: Vec<String>,
     /// Only patients of these branches (the caller's readable branches).
     pub branch_ids: Vec<BranchId>,
@@ -180,7 +180,7 @@ impl<'a> PatientRepository<'a> {
 
     pub fn insert(&mut self, patient: &Patient) -> Result<(), StoreError> {
         diesel::insert_into(patients::table).values(PatientRow::from_domain(patient)).execute(self.conn)?;
-        Ok(())
+        insert_terms(self.conn, std::slice::from_ref(patient))
     }
 
     /// Writes `patient` (its `version` already the new one) if the stored version is the one before; a stale or
@@ -193,7 +193,10 @@ impl<'a> PatientRepository<'a> {
             .set(&row)
             .execute(self.conn)?;
         match changed {
-            1 => Ok(()),
+            1 => {
+                diesel::delete(terms::table.filter(terms::patient_id.eq(&row.id))).execute(self.conn)?;
+                insert_terms(self.conn, std::slice::from_ref(patient))
+            }
             _ if self.exists(patient.id)? => Err(StoreError::StaleVersion),
             _ => Err(StoreError::NotFound),
         }
@@ -245,15 +248,11 @@ impl<'a> PatientRepository<'a> {
             .filter(patients::branch_id.eq_any(filter.branch_ids.iter().map(ToString::to_string).collect::<Vec<_>>()))
             .into_boxed::<MultiBackend>();
         for word in &filter.words {
-            let prefix = format!("{}%", escape_like(word));
-            let mrn_prefix = format!("{}%", escape_like(&word.to_ascii_uppercase()));
-            query = query.filter(
-                patients::family_key
-                    .like(prefix.clone())
-                    .escape('\\')
-                    .or(patients::given_key.like(prefix).escape('\\'))
-                    .or(patients::mrn.like(mrn_prefix).escape('\\')),
-            );
+            let matching = terms::table
+                .filter(terms::term.ge(word.clone()))
+                .filter(terms::term.lt(prefix_successor(word)))
+                .select(terms::patient_id);
+            query = query.filter(patients::id.eq_any(matching));
         }
         if let Some(after) = &filter.after {
             query =
@@ -286,9 +285,50 @@ pub fn cursor_after(patient: &Patient) -> PatientCursor {
     }
 }
 
-/// Escapes `%`, `_` and the escape character itself for a `LIKE … ESCAPE '\'` pattern.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+/// The least string greater than every string that starts with `prefix` (in code point order, which is byte order
+/// for UTF-8 on both backends: SQLite BINARY, PostgreSQL `COLLATE "C"`), so `term >= prefix AND term < successor`
+/// is a prefix match an index can answer.
+pub fn prefix_successor(prefix: &str) -> String {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return chars.into_iter().collect();
+        }
+    }
+    char::MAX.to_string()
+}
+
+/// The search terms of a patient: each lower-cased word of the given, middle and family names (split at spaces and
+/// hyphens), and the lower-cased MRN.
+pub fn search_terms(patient: &Patient) -> Vec<String> {
+    let f = &patient.fields;
+    let names = [Some(&f.given_name), f.middle_name.as_ref(), Some(&f.family_name)];
+    let mut terms: Vec<String> = names
+        .into_iter()
+        .flatten()
+        .flat_map(|name| name.split(|c: char| c.is_whitespace() || c == '-').map(name_key).collect::<Vec<_>>())
+        .filter(|t| !t.is_empty())
+        .collect();
+    terms.push(f.mrn.as_str().to_lowercase());
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+fn insert_terms(conn: &mut DbConn, patients: &[Patient]) -> Result<(), StoreError> {
+    let rows: Vec<(String, String)> =
+        patients.iter().flat_map(|p| search_terms(p).into_iter().map(|t| (t, p.id.to_string()))).collect();
+    for chunk in rows.chunks(2_000) {
+        let values: Vec<_> = chunk.iter().map(|(t, id)| (terms::term.eq(t), terms::patient_id.eq(id))).collect();
+        // Multi-row VALUES is not expressible on the MultiBackend; each backend takes it natively.
+        match conn {
+            DbConn::Pg(pg) => diesel::insert_into(terms::table).values(&values).execute(pg)?,
+            DbConn::Sqlite(lite) => diesel::insert_into(terms::table).values(&values).execute(lite)?,
+        };
+    }
+    Ok(())
 }
 
 /// Batch insert for synthetic data loads (demo, benchmarks): one statement per chunk.
@@ -301,5 +341,22 @@ pub fn insert_many(conn: &mut DbConn, patients: &[Patient]) -> Result<(), StoreE
             DbConn::Sqlite(lite) => diesel::insert_into(patients::table).values(chunk).execute(lite)?,
         };
     }
-    Ok(())
+    insert_terms(conn, patients)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn successor_bounds_every_string_with_the_prefix() {
+        assert_eq!(prefix_successor("smi"), "smj");
+        assert_eq!(prefix_successor("zz"), "z{");
+        assert_eq!(prefix_successor("á"), "â");
+        assert_eq!(prefix_successor("a\u{D7FF}"), "a\u{E000}", "skips the surrogate range");
+        for word in ["smith", "smi", "smiz", "smi\u{10FFFF}"] {
+            assert!(word >= "smi" && word < prefix_successor("smi").as_str(), "{word}");
+        }
+        assert!("smj" >= prefix_successor("smi").as_str());
+    }
 }

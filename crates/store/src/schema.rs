@@ -106,6 +106,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    patient_search_terms (term, patient_id) {
+        term -> Text,
+        patient_id -> Text,
+    }
+}
+
+diesel::table! {
     patient_allergies (id) {
         id -> Text,
         version -> BigInt,
@@ -228,6 +235,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_attempts,
     api_tokens,
     patients,
+    patient_search_terms,
     patient_allergies,
     patient_measurements,
     patient_labs,

@@ -202,6 +202,13 @@ async fn search_by_name_or_mrn_with_cursors(app: TestApp) -> Result<()> {
     assert_eq!(by_mrn["items"][0]["family_name"], "Zed");
     let two_words = expect_status(get(&app, &token, "/api/v1/patients?q=ada%20zep").await?, StatusCode::OK).await?;
     assert_eq!(two_words["items"].as_array().map(Vec::len), Some(1));
+    let mut body = patient_body("Dela Cruz");
+    body["given_name"] = json!("María José");
+    expect_status(post_json(&app, &token, "/api/v1/patients", &body).await?, StatusCode::CREATED).await?;
+    for q in ["dela%20cruz", "cruz", "mar%C3%ADa%20cruz", "jos%C3%A9%20dela"] {
+        let found = expect_status(get(&app, &token, &format!("/api/v1/patients?q={q}")).await?, StatusCode::OK).await?;
+        assert_eq!(found["items"][0]["family_name"], "Dela Cruz", "q={q}: {found}");
+    }
     let wildcard = expect_status(get(&app, &token, "/api/v1/patients?q=%25").await?, StatusCode::OK).await?;
     assert_eq!(wildcard["items"].as_array().map(Vec::len), Some(0), "% is matched literally");
     Ok(())

@@ -6,6 +6,7 @@ DROP TABLE patient_diagnoses;
 DROP TABLE patient_labs;
 DROP TABLE patient_measurements;
 DROP TABLE patient_allergies;
+DROP TABLE patient_search_terms;
 DROP TABLE patients;
 DROP TABLE api_tokens;
 DROP TABLE login_attempts;

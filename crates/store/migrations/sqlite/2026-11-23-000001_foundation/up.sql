@@ -97,9 +97,18 @@ CREATE TABLE patients (
     updated_at TIMESTAMP NOT NULL
 );
 CREATE INDEX patients_by_name ON patients (family_key, given_key, id);
-CREATE INDEX patients_by_given ON patients (given_key);
 CREATE INDEX patients_by_identity ON patients (family_key, given_key, birth_date);
 CREATE INDEX patients_branch ON patients (branch_id);
+
+-- Search terms: each lower-cased word of a patient's names and the lower-cased MRN. A search word matches a term
+-- by prefix with an index range (term >= w AND term < successor(w)), the same plan on both backends, and finds
+-- multi-word family names ("dela cruz") by either word.
+CREATE TABLE patient_search_terms (
+    term TEXT NOT NULL,
+    patient_id TEXT NOT NULL REFERENCES patients (id),
+    PRIMARY KEY (term, patient_id)
+);
+CREATE INDEX patient_search_terms_patient ON patient_search_terms (patient_id);
 
 CREATE TABLE patient_allergies (
     id TEXT PRIMARY KEY,
