@@ -37,7 +37,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|hash| hash.to_string())
-        .map_err(|e| AppError::Conflict(format!("cannot hash password: {e}")))
+        .map_err(|e| AppError::Internal(format!("cannot hash password: {e}")))
 }
 
 fn verify_password(password: &str, stored: &str) -> bool {

@@ -31,6 +31,9 @@ pub enum AppError {
     Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A failure outside the data: a worker that panicked, a hash that could not be computed.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl From<diesel::result::Error> for AppError {

@@ -88,7 +88,7 @@ impl App {
         if q.chars().count() > 100 {
             return Err(AppError::invalid("q", "must be at most 100 characters"));
         }
-        let words: Vec<String> = q.split_whitespace().take(4).map(store::patient::name_key).collect();
+        let words: Vec<String> = store::patient::words(q).into_iter().take(4).collect();
         let after = search.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
         let mut conn = self.conn()?;
         let branch_ids = match caller.branches_with(Permission::PatientRead) {

@@ -49,6 +49,11 @@ pub fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
+/// The words of a name or a search text, the way terms are cut: at white space and hyphens, lower-cased.
+pub fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || c == '-').map(name_key).filter(|w| !w.is_empty()).collect()
+}
+
 const T: &str = "patients";
 
 impl PatientRow {
@@ -241,11 +246,13 @@ impl<'a> PatientRepository<'a> {
     }
 
     /// One page of patients in name order; `limit + 1` rows are read so the caller knows whether more follow.
+    /// No join and no index on the branch (a low-selectivity filter): SQLite then walks the name index for the list
+    /// and the term index for words, without planner statistics.
     pub fn search(&mut self, filter: &PatientFilter) -> Result<Vec<Patient>, StoreError> {
+        let branch_ids: Vec<String> = filter.branch_ids.iter().map(ToString::to_string).collect();
         let mut query = patients::table
-            .inner_join(branches::table)
-            .select((PatientRow::as_select(), branches::code))
-            .filter(patients::branch_id.eq_any(filter.branch_ids.iter().map(ToString::to_string).collect::<Vec<_>>()))
+            .select(PatientRow::as_select())
+            .filter(patients::branch_id.eq_any(branch_ids))
             .into_boxed::<MultiBackend>();
         for word in &filter.words {
             let matching = terms::table
@@ -264,11 +271,18 @@ impl<'a> PatientRepository<'a> {
                         ))),
                 );
         }
-        let rows: Vec<PatientWithBranch> = query
+        let rows: Vec<PatientRow> = query
             .order((patients::family_key, patients::given_key, patients::id))
             .limit(filter.limit + 1)
             .load(self.conn)?;
-        rows.into_iter().map(|(row, code)| row.into_domain(code)).collect()
+        let codes: Vec<(String, String)> = branches::table.select((branches::id, branches::code)).load(self.conn)?;
+        rows.into_iter()
+            .map(|row| {
+                let code =
+                    codes.iter().find(|(id, _)| *id == row.branch_id).map(|(_, code)| code.clone()).unwrap_or_default();
+                row.into_domain(code)
+            })
+            .collect()
     }
 
     pub fn count(&mut self) -> Result<i64, StoreError> {
@@ -305,12 +319,7 @@ pub fn prefix_successor(prefix: &str) -> String {
 pub fn search_terms(patient: &Patient) -> Vec<String> {
     let f = &patient.fields;
     let names = [Some(&f.given_name), f.middle_name.as_ref(), Some(&f.family_name)];
-    let mut terms: Vec<String> = names
-        .into_iter()
-        .flatten()
-        .flat_map(|name| name.split(|c: char| c.is_whitespace() || c == '-').map(name_key).collect::<Vec<_>>())
-        .filter(|t| !t.is_empty())
-        .collect();
+    let mut terms: Vec<String> = names.into_iter().flatten().flat_map(|name| words(name)).collect();
     terms.push(f.mrn.as_str().to_lowercase());
     terms.sort();
     terms.dedup();

@@ -59,7 +59,8 @@ fn classify(error: &AppError) -> (StatusCode, String) {
         AppError::Conflict(_) => (StatusCode::CONFLICT, error.to_string()),
         AppError::Store(StoreError::StaleVersion) => (StatusCode::PRECONDITION_FAILED, error.to_string()),
         AppError::Store(StoreError::UniqueViolation(_)) => (StatusCode::CONFLICT, "the record already exists".into()),
-        AppError::Store(
+        AppError::Internal(_)
+        | AppError::Store(
             StoreError::NotFound
             | StoreError::ForeignKeyViolation(_)
             | StoreError::Corrupt { .. }

@@ -45,7 +45,7 @@ impl AppState {
         let app = self.app.clone();
         tokio::task::spawn_blocking(move || f(&app))
             .await
-            .unwrap_or_else(|e| Err(app::AppError::Conflict(format!("the request was interrupted: {e}"))))
+            .unwrap_or_else(|e| Err(app::AppError::Internal(format!("the worker of the request failed: {e}"))))
     }
 }
 

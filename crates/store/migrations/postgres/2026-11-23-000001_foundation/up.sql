@@ -98,7 +98,6 @@ CREATE TABLE patients (
 );
 CREATE INDEX patients_by_name ON patients (family_key, given_key, id);
 CREATE INDEX patients_by_identity ON patients (family_key, given_key, birth_date);
-CREATE INDEX patients_branch ON patients (branch_id);
 
 -- Search terms: each lower-cased word of a patient's names and the lower-cased MRN. A search word matches a term
 -- by prefix with an index range (term >= w AND term < successor(w)), the same plan on both backends, and finds
