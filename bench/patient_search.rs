@@ -10,7 +10,8 @@
 //! an `ANALYZE` after the load (what autovacuum does soon after in production); SQLite does not, as the app never
 //! runs one.
 //!
-//! Run: `cargo run --release -p bench --bin patient-search [-- --patients N]` (default 100,000).
+//! Run: `cargo run --release -p bench --bin patient-search [-- --patients N]` (default 100,000). With
+//! `BENCH_KEEP_DATABASE` set, the PostgreSQL database is kept for `EXPLAIN ANALYZE`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -160,6 +161,10 @@ fn run_postgres(admin_url: &str, patients: usize, queries: &[(Kind, String)]) ->
         diesel::PgConnection::establish(admin_url).with_context(|| format!("connecting with {POSTGRES_ENV}"))?;
     admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).context("creating the benchmark database")?;
     let result = with_database(admin_url, &name).and_then(|url| run_backend("postgres", &url, patients, queries));
+    if std::env::var_os("BENCH_KEEP_DATABASE").is_some() {
+        eprintln!("postgres: kept database {name} (BENCH_KEEP_DATABASE is set)");
+        return result;
+    }
     let dropped = admin.batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"));
     let figures = result?;
     dropped.with_context(|| format!("dropping database {name}"))?;
