@@ -2,5 +2,6 @@
 //! `spawn_app` for integration tests.
 
 pub mod demo;
+#[cfg(feature = "spawn")]
 pub mod spawn;
 pub mod synthetic;
