@@ -65,7 +65,7 @@ pub struct PageSession {
 
 impl PageSession {
     /// Refuses a form whose CSRF token is not this session's (403).
-    pub fn verify_csrf(&self, form: &FormData) -> Result<(), PageError> {
+    fn verify_csrf(&self, form: &FormData) -> Result<(), PageError> {
         let sent = form.get(CSRF_FIELD).unwrap_or_default();
         if constant_time_eq(sent.as_bytes(), self.csrf_token.as_bytes()) {
             Ok(())
@@ -102,4 +102,23 @@ impl FromRequestParts<AppState> for PageSession {
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && !a.is_empty() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A state-changing form from a signed-in user whose CSRF token is the session's: the only way a UI handler
+/// receives a POST, so no handler can forget the check.
+pub struct PostedForm {
+    pub session: PageSession,
+    pub form: FormData,
+}
+
+impl axum::extract::FromRequest<AppState> for PostedForm {
+    type Rejection = PageError;
+
+    async fn from_request(request: axum::extract::Request, state: &AppState) -> Result<Self, PageError> {
+        let (mut parts, body) = request.into_parts();
+        let session = PageSession::from_request_parts(&mut parts, state).await?;
+        let form = FormData::from_request(axum::extract::Request::from_parts(parts, body), state).await?;
+        session.verify_csrf(&form)?;
+        Ok(PostedForm { session, form })
+    }
 }

@@ -16,9 +16,9 @@ use app::AppError;
 use app::auth::{new_totp_secret, totp_uri};
 
 use crate::AppState;
-use crate::auth::PageSession;
+use crate::auth::{PageSession, PostedForm};
 use crate::error::PageError;
-use crate::form::{Field, FormData, InputKind, fill, unplaced_errors};
+use crate::form::{Field, InputKind, fill, unplaced_errors};
 use crate::ui::Layout;
 use crate::ui::admin::Notice;
 use crate::ui::admin::grants::describe_grants;
@@ -96,10 +96,8 @@ pub async fn show_account(
 
 pub async fn enroll_totp(
     State(state): State<AppState>,
-    session: PageSession,
-    form: FormData,
+    PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
-    session.verify_csrf(&form)?;
     let secret = form.opt("secret").unwrap_or_default();
     let code = form.get("code").unwrap_or_default().to_owned();
     let caller = session.caller.clone();

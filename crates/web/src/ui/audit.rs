@@ -19,9 +19,9 @@ use app::audit::AuditQuery;
 use app::{AppError, AuditEvent};
 
 use crate::AppState;
-use crate::auth::PageSession;
+use crate::auth::{PageSession, PostedForm};
 use crate::error::PageError;
-use crate::form::{Field, FormData, InputKind, fill, unplaced_errors};
+use crate::form::{Field, InputKind, fill, unplaced_errors};
 use crate::ui::Layout;
 use crate::ui::admin::Notice;
 
@@ -223,10 +223,8 @@ pub async fn list_events(
 
 pub async fn verify_chain(
     State(state): State<AppState>,
-    session: PageSession,
-    form: FormData,
+    PostedForm { session, .. }: PostedForm,
 ) -> Result<AuditPage, PageError> {
-    session.verify_csrf(&form)?;
     let caller = session.caller.clone();
     let query = AuditQuery { limit: Some(PAGE_SIZE), ..AuditQuery::default() };
     let (verdict, page) =

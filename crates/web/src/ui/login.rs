@@ -16,7 +16,9 @@ use std::net::SocketAddr;
 use app::AppError;
 use app::auth::{LoginRequest, random_token};
 
-use crate::auth::{CSRF_FIELD, LOGIN_CSRF_COOKIE, PageSession, SESSION_COOKIE, constant_time_eq, cookie, is_https};
+use crate::auth::{
+    CSRF_FIELD, LOGIN_CSRF_COOKIE, PageSession, PostedForm, SESSION_COOKIE, constant_time_eq, cookie, is_https,
+};
 use crate::error::PageError;
 use crate::form::FormData;
 use crate::ui::Layout;
@@ -133,10 +135,8 @@ pub async fn submit_login(
 pub async fn logout(
     State(state): State<AppState>,
     jar: CookieJar,
-    session: PageSession,
-    form: FormData,
+    PostedForm { session, .. }: PostedForm,
 ) -> Result<Response, PageError> {
-    session.verify_csrf(&form)?;
     let PageSession { caller, token, .. } = session;
     state.run(move |app| app.logout(&token, &caller)).await?;
     Ok((jar.remove(SESSION_COOKIE), Redirect::to("/login")).into_response())

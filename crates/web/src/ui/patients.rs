@@ -18,7 +18,7 @@ use app::AppError;
 use app::patients::{PatientChange, PatientSearch};
 
 use crate::AppState;
-use crate::auth::PageSession;
+use crate::auth::{PageSession, PostedForm};
 use crate::error::PageError;
 use crate::form::{Field, FormData, InputKind, fill, options, unplaced_errors};
 use crate::ui::Layout;
@@ -261,10 +261,8 @@ pub async fn new_patient(State(state): State<AppState>, session: PageSession) ->
 
 pub async fn create_patient(
     State(state): State<AppState>,
-    session: PageSession,
-    form: FormData,
+    PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
-    session.verify_csrf(&form)?;
     let input = input_from_form(&form);
     let caller = session.caller.clone();
     let attempt = input.clone();
@@ -303,11 +301,9 @@ pub async fn edit_patient(
 
 pub async fn update_patient(
     State(state): State<AppState>,
-    session: PageSession,
     Path(id): Path<String>,
-    form: FormData,
+    PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
-    session.verify_csrf(&form)?;
     let id = parse_patient_id(&id)?;
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let input = input_from_form(&form);

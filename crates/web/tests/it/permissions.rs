@@ -246,6 +246,14 @@ async fn every_role_on_every_ui_route(app: TestApp) -> Result<()> {
             let status = if route.method == Method::GET {
                 browser.get(url).send().await?.status()
             } else {
+                let without =
+                    browser.post(url.clone()).form(&[("version", "1"), ("substance", "latex")]).send().await?;
+                assert_eq!(
+                    without.status(),
+                    StatusCode::FORBIDDEN,
+                    "{role}: POST {} without the CSRF token",
+                    route.path
+                );
                 let form =
                     [("csrf_token", csrf.as_str()), ("version", "1"), ("substance", "latex"), ("payer_name", "Acme")];
                 browser.post(url).form(&form).send().await?.status()

@@ -18,7 +18,7 @@ use app::AppError;
 
 use super::parse_id;
 use crate::AppState;
-use crate::auth::PageSession;
+use crate::auth::{PageSession, PostedForm};
 use crate::error::PageError;
 use crate::form::{Field, FormData, InputKind, fill, options, unplaced_errors};
 use crate::ui::Layout;
@@ -160,10 +160,8 @@ pub async fn new_branch(State(state): State<AppState>, session: PageSession) -> 
 
 pub async fn create_branch(
     State(state): State<AppState>,
-    session: PageSession,
-    form: FormData,
+    PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
-    session.verify_csrf(&form)?;
     let input = input_from_form(&form, true);
     let caller = session.caller.clone();
     let attempt = input.clone();
@@ -194,11 +192,9 @@ pub async fn edit_branch(
 
 pub async fn update_branch(
     State(state): State<AppState>,
-    session: PageSession,
     Path(id): Path<String>,
-    form: FormData,
+    PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
-    session.verify_csrf(&form)?;
     let (id, branch) = load(&state, &session, &id).await?;
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let input = input_from_form(&form, false);

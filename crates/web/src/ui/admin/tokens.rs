@@ -15,7 +15,7 @@ use app::auth::ApiTokenView;
 
 use super::{Notice, parse_id};
 use crate::AppState;
-use crate::auth::PageSession;
+use crate::auth::{PageSession, PostedForm};
 use crate::error::PageError;
 use crate::form::{Field, FormData, InputKind, fill, unplaced_errors};
 use crate::ui::Layout;
@@ -121,10 +121,8 @@ pub async fn list_tokens(State(state): State<AppState>, session: PageSession) ->
 
 pub async fn create_token(
     State(state): State<AppState>,
-    session: PageSession,
-    form: FormData,
+    PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
-    session.verify_csrf(&form)?;
     let caller = session.caller.clone();
     let owner = form.opt("username").unwrap_or_default();
     let name = form.opt("name").unwrap_or_default();
@@ -149,11 +147,9 @@ pub async fn create_token(
 
 pub async fn revoke_token(
     State(state): State<AppState>,
-    session: PageSession,
     Path(id): Path<String>,
-    form: FormData,
+    PostedForm { session, .. }: PostedForm,
 ) -> Result<Response, PageError> {
-    session.verify_csrf(&form)?;
     let id: ApiTokenId = parse_id(&id, "API token")?;
     let caller = session.caller.clone();
     match state.run(move |app| app.revoke_api_token(&caller, id)).await {

@@ -20,7 +20,7 @@ use app::AppError;
 use super::grants::{GrantGrid, describe_grants, parse_grants};
 use super::{Notice, parse_id};
 use crate::AppState;
-use crate::auth::PageSession;
+use crate::auth::{PageSession, PostedForm};
 use crate::error::PageError;
 use crate::form::{Field, FormData, InputKind, fill, unplaced_errors};
 use crate::ui::Layout;
@@ -181,11 +181,9 @@ async fn respond(
 
 pub async fn set_roles(
     State(state): State<AppState>,
-    session: PageSession,
     Path(id): Path<String>,
-    form: FormData,
+    PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
-    session.verify_csrf(&form)?;
     let id = parse_id(&id, "user")?;
     let caller = session.caller.clone();
     let grants = parse_grants(&form.all("grant")).map_err(|m| AppError::invalid("roles", m));
@@ -200,7 +198,6 @@ async fn set_disabled(
     form: FormData,
     disabled: bool,
 ) -> Result<Response, PageError> {
-    session.verify_csrf(&form)?;
     let id = parse_id(&id, "user")?;
     let caller = session.caller.clone();
     let reason = form.opt("reason");
@@ -212,29 +209,25 @@ async fn set_disabled(
 
 pub async fn disable_user(
     State(state): State<AppState>,
-    session: PageSession,
     Path(id): Path<String>,
-    form: FormData,
+    PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
     set_disabled(state, session, id, form, true).await
 }
 
 pub async fn enable_user(
     State(state): State<AppState>,
-    session: PageSession,
     Path(id): Path<String>,
-    form: FormData,
+    PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
     set_disabled(state, session, id, form, false).await
 }
 
 pub async fn reset_password(
     State(state): State<AppState>,
-    session: PageSession,
     Path(id): Path<String>,
-    form: FormData,
+    PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
-    session.verify_csrf(&form)?;
     let id = parse_id(&id, "user")?;
     let caller = session.caller.clone();
     let password = form.get("password").unwrap_or_default().to_owned();

@@ -18,7 +18,7 @@ use app::users::CreateUser;
 
 use super::grants::{GrantGrid, describe_grants, parse_grants};
 use crate::AppState;
-use crate::auth::PageSession;
+use crate::auth::{PageSession, PostedForm};
 use crate::error::PageError;
 use crate::form::{Field, FormData, InputKind, fill, unplaced_errors};
 use crate::ui::Layout;
@@ -149,10 +149,8 @@ fn create_request(form: &FormData) -> Result<CreateUser, ValidationErrors> {
 
 pub async fn create_user(
     State(state): State<AppState>,
-    session: PageSession,
-    form: FormData,
+    PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
-    session.verify_csrf(&form)?;
     let caller = session.caller.clone();
     let request = create_request(&form);
     let (result, branches) = state

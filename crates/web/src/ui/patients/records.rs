@@ -24,7 +24,7 @@ use app::patient_records::{NewRecord, PatientChart, RecordChange};
 use super::chart::{RecordRow, Section};
 use super::parse_patient_id;
 use crate::AppState;
-use crate::auth::PageSession;
+use crate::auth::{PageSession, PostedForm};
 use crate::error::PageError;
 use crate::filters::local_time;
 use crate::form::{Field, FormData, InputKind, fill, options, unplaced_errors};
@@ -275,11 +275,9 @@ pub async fn new_record(
 
 pub async fn create_record(
     State(state): State<AppState>,
-    session: PageSession,
     Path((id, kind)): Path<(String, String)>,
-    form: FormData,
+    PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
-    session.verify_csrf(&form)?;
     let (context, _) = new_context(&state, &session, &id, &kind).await?;
     let patient_id = parse_patient_id(&id)?;
     let fields = context.kind.fields();
@@ -391,11 +389,9 @@ pub async fn edit_record(
 
 pub async fn change_record(
     State(state): State<AppState>,
-    session: PageSession,
     Path((id, kind, record_id)): Path<(String, String, String)>,
-    form: FormData,
+    PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
-    session.verify_csrf(&form)?;
     let (mut context, _) = edit_context(&state, &session, &id, &kind, &record_id).await?;
     let patient_id = parse_patient_id(&id)?;
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
