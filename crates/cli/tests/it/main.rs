@@ -84,7 +84,13 @@ fn operator_story(backend: Backend) -> Result<()> {
     assert!(stdout.starts_with("oit_") && stdout.trim().len() > 40);
 
     let verified = run(&["admin", "verify-audit", "--database-url", url], None)?;
-    assert!(verified.status.success(), "{}", text(&verified.stderr));
+    assert!(
+        verified.status.success(),
+        "verify-audit: {:?}, stdout {:?}, stderr {:?}",
+        verified.status,
+        text(&verified.stdout),
+        text(&verified.stderr)
+    );
     assert!(text(&verified.stdout).contains("audit chain intact"));
 
     // Tamper with a row (after removing the append-only trigger) and the command names it.
