@@ -30,36 +30,30 @@ pub struct SecurityRepository<'a> {
     conn: &'a mut DbConn,
 }
 
-type ApiTokenTuple =
-    (String, String, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>);
-
-fn api_token_from(row: ApiTokenTuple) -> Result<ApiToken, StoreError> {
-    let (id, user_id, name, created_at, last_used_at, revoked_at) = row;
-    Ok(ApiToken {
-        id: parse_id("api_tokens", "id", &id)?,
-        user_id: parse_id("api_tokens", "user_id", &user_id)?,
-        name,
-        created_at: from_db_time(created_at),
-        last_used_at: last_used_at.map(from_db_time),
-        revoked_at: revoked_at.map(from_db_time),
-    })
+/// An API token row without its hash.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = api_tokens)]
+struct ApiTokenRow {
+    id: String,
+    user_id: String,
+    name: String,
+    created_at: chrono::NaiveDateTime,
+    last_used_at: Option<chrono::NaiveDateTime>,
+    revoked_at: Option<chrono::NaiveDateTime>,
 }
 
-const API_TOKEN_COLUMNS: (
-    api_tokens::id,
-    api_tokens::user_id,
-    api_tokens::name,
-    api_tokens::created_at,
-    api_tokens::last_used_at,
-    api_tokens::revoked_at,
-) = (
-    api_tokens::id,
-    api_tokens::user_id,
-    api_tokens::name,
-    api_tokens::created_at,
-    api_tokens::last_used_at,
-    api_tokens::revoked_at,
-);
+impl ApiTokenRow {
+    fn into_domain(self) -> Result<ApiToken, StoreError> {
+        Ok(ApiToken {
+            id: parse_id("api_tokens", "id", &self.id)?,
+            user_id: parse_id("api_tokens", "user_id", &self.user_id)?,
+            name: self.name,
+            created_at: from_db_time(self.created_at),
+            last_used_at: self.last_used_at.map(from_db_time),
+            revoked_at: self.revoked_at.map(from_db_time),
+        })
+    }
+}
 
 impl<'a> SecurityRepository<'a> {
     pub fn new(conn: &'a mut DbConn) -> Self {
@@ -177,27 +171,31 @@ impl<'a> SecurityRepository<'a> {
 
     /// The unrevoked token with this hash, marking it used at `now`.
     pub fn use_api_token(&mut self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<ApiToken>, StoreError> {
-        let row: Option<ApiTokenTuple> = api_tokens::table
+        let row: Option<ApiTokenRow> = api_tokens::table
             .filter(api_tokens::token_hash.eq(token_hash))
             .filter(api_tokens::revoked_at.is_null())
-            .select(API_TOKEN_COLUMNS)
+            .select(ApiTokenRow::as_select())
             .first(self.conn)
             .optional()?;
         let Some(row) = row else { return Ok(None) };
-        diesel::update(api_tokens::table.filter(api_tokens::id.eq(&row.0)))
+        diesel::update(api_tokens::table.filter(api_tokens::id.eq(&row.id)))
             .set(api_tokens::last_used_at.eq(Some(to_db_time(now))))
             .execute(self.conn)?;
-        api_token_from(row).map(Some)
+        row.into_domain().map(Some)
     }
 
     pub fn list_api_tokens(&mut self) -> Result<Vec<ApiToken>, StoreError> {
-        let rows: Vec<ApiTokenTuple> =
-            api_tokens::table.order(api_tokens::id.desc()).select(API_TOKEN_COLUMNS).load(self.conn)?;
-        rows.into_iter().map(api_token_from).collect()
+        let rows: Vec<ApiTokenRow> =
+            api_tokens::table.order(api_tokens::id.desc()).select(ApiTokenRow::as_select()).load(self.conn)?;
+        rows.into_iter().map(ApiTokenRow::into_domain).collect()
     }
 
     pub fn find_api_token(&mut self, id: ApiTokenId) -> Result<ApiToken, StoreError> {
-        api_token_from(api_tokens::table.find(id.to_string()).select(API_TOKEN_COLUMNS).first(self.conn)?)
+        api_tokens::table
+            .find(id.to_string())
+            .select(ApiTokenRow::as_select())
+            .first::<ApiTokenRow>(self.conn)?
+            .into_domain()
     }
 
     pub fn revoke_api_token(&mut self, id: ApiTokenId, now: DateTime<Utc>) -> Result<(), StoreError> {
