@@ -7,6 +7,8 @@ use domain::{BranchId, PatientId};
 
 use crate::conn::MultiBackend;
 use crate::schema::{branches, patient_search_terms as terms, patients};
+
+diesel::alias!(terms as other_terms: OtherTerms);
 use crate::{DbConn, StoreError, from_db_time, parse_checked, parse_id, parse_text, to_db_time};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -246,35 +248,11 @@ impl<'a> PatientRepository<'a> {
     }
 
     /// One page of patients in name order; `limit + 1` rows are read so the caller knows whether more follow.
-    /// No join and no index on the branch (a low-selectivity filter): SQLite then walks the name index for the list
-    /// and the term index for words, without planner statistics.
     pub fn search(&mut self, filter: &PatientFilter) -> Result<Vec<Patient>, StoreError> {
-        let branch_ids: Vec<String> = filter.branch_ids.iter().map(ToString::to_string).collect();
-        let mut query = patients::table
-            .select(PatientRow::as_select())
-            .filter(patients::branch_id.eq_any(branch_ids))
-            .into_boxed::<MultiBackend>();
-        for word in &filter.words {
-            let matching = terms::table
-                .filter(terms::term.ge(word.clone()))
-                .filter(terms::term.lt(prefix_successor(word)))
-                .select(terms::patient_id);
-            query = query.filter(patients::id.eq_any(matching));
-        }
-        if let Some(after) = &filter.after {
-            query =
-                query.filter(
-                    patients::family_key.gt(after.family_key.clone()).or(patients::family_key
-                        .eq(after.family_key.clone())
-                        .and(patients::given_key.gt(after.given_key.clone()).or(
-                            patients::given_key.eq(after.given_key.clone()).and(patients::id.gt(after.id.clone())),
-                        ))),
-                );
-        }
-        let rows: Vec<PatientRow> = query
-            .order((patients::family_key, patients::given_key, patients::id))
-            .limit(filter.limit + 1)
-            .load(self.conn)?;
+        let rows = match filter.words.iter().enumerate().max_by_key(|(_, w)| w.chars().count()) {
+            None => self.page_by_name(filter)?,
+            Some((driver, _)) => self.page_by_terms(filter, driver)?,
+        };
         let codes: Vec<(String, String)> = branches::table.select((branches::id, branches::code)).load(self.conn)?;
         rows.into_iter()
             .map(|row| {
@@ -283,6 +261,63 @@ impl<'a> PatientRepository<'a> {
                 row.into_domain(code)
             })
             .collect()
+    }
+
+    /// Without search words: the name index in order. No join and no index on the branch (a low-selectivity
+    /// filter), so SQLite walks the name index without planner statistics.
+    fn page_by_name(&mut self, filter: &PatientFilter) -> Result<Vec<PatientRow>, StoreError> {
+        let branch_ids: Vec<String> = filter.branch_ids.iter().map(ToString::to_string).collect();
+        let mut query = patients::table
+            .select(PatientRow::as_select())
+            .filter(patients::branch_id.eq_any(branch_ids))
+            .into_boxed::<MultiBackend>();
+        if let Some(after) = &filter.after {
+            let (family, given, id) = (after.family_key.clone(), after.given_key.clone(), after.id.clone());
+            query = query.filter(patients::family_key.gt(family.clone()).or(patients::family_key.eq(family).and(
+                patients::given_key.gt(given.clone()).or(patients::given_key.eq(given).and(patients::id.gt(id))),
+            )));
+        }
+        Ok(query
+            .order((patients::family_key, patients::given_key, patients::id))
+            .limit(filter.limit + 1)
+            .load(self.conn)?)
+    }
+
+    /// With search words: the page is chosen from the covering term index (the longest word drives the range, the
+    /// others must match too), then only its rows are read from `patients`.
+    fn page_by_terms(&mut self, filter: &PatientFilter, driver: usize) -> Result<Vec<PatientRow>, StoreError> {
+        let branch_ids: Vec<String> = filter.branch_ids.iter().map(ToString::to_string).collect();
+        let word = &filter.words[driver];
+        let mut query = terms::table
+            .select((terms::family_key, terms::given_key, terms::patient_id))
+            .distinct()
+            .filter(terms::term.ge(word.clone()))
+            .filter(terms::term.lt(prefix_successor(word)))
+            .filter(terms::branch_id.eq_any(branch_ids))
+            .into_boxed::<MultiBackend>();
+        for (_, other) in filter.words.iter().enumerate().filter(|(i, _)| *i != driver) {
+            let matching = other_terms
+                .filter(other_terms.field(terms::term).ge(other.clone()))
+                .filter(other_terms.field(terms::term).lt(prefix_successor(other)))
+                .select(other_terms.field(terms::patient_id));
+            query = query.filter(terms::patient_id.eq_any(matching));
+        }
+        if let Some(after) = &filter.after {
+            let (family, given, id) = (after.family_key.clone(), after.given_key.clone(), after.id.clone());
+            query =
+                query.filter(terms::family_key.gt(family.clone()).or(terms::family_key.eq(family).and(
+                    terms::given_key.gt(given.clone()).or(terms::given_key.eq(given).and(terms::patient_id.gt(id))),
+                )));
+        }
+        let keys: Vec<(String, String, String)> = query
+            .order((terms::family_key, terms::given_key, terms::patient_id))
+            .limit(filter.limit + 1)
+            .load(self.conn)?;
+        let ids: Vec<String> = keys.into_iter().map(|(_, _, id)| id).collect();
+        let mut rows: Vec<PatientRow> =
+            patients::table.filter(patients::id.eq_any(&ids)).select(PatientRow::as_select()).load(self.conn)?;
+        rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+        Ok(rows)
     }
 
     pub fn count(&mut self) -> Result<i64, StoreError> {
@@ -326,15 +361,35 @@ pub fn search_terms(patient: &Patient) -> Vec<String> {
     terms
 }
 
+/// A search term row: the term, and the patient's id, branch and sort keys.
+#[derive(Insertable)]
+#[diesel(table_name = terms)]
+struct TermRow {
+    term: String,
+    patient_id: String,
+    branch_id: String,
+    family_key: String,
+    given_key: String,
+}
+
 fn insert_terms(conn: &mut DbConn, patients: &[Patient]) -> Result<(), StoreError> {
-    let rows: Vec<(String, String)> =
-        patients.iter().flat_map(|p| search_terms(p).into_iter().map(|t| (t, p.id.to_string()))).collect();
-    for chunk in rows.chunks(2_000) {
-        let values: Vec<_> = chunk.iter().map(|(t, id)| (terms::term.eq(t), terms::patient_id.eq(id))).collect();
+    let rows: Vec<TermRow> = patients
+        .iter()
+        .flat_map(|p| {
+            search_terms(p).into_iter().map(|term| TermRow {
+                term,
+                patient_id: p.id.to_string(),
+                branch_id: p.branch_id.to_string(),
+                family_key: name_key(&p.fields.family_name),
+                given_key: name_key(&p.fields.given_name),
+            })
+        })
+        .collect();
+    for values in rows.chunks(1_000) {
         // Multi-row VALUES is not expressible on the MultiBackend; each backend takes it natively.
         match conn {
-            DbConn::Pg(pg) => diesel::insert_into(terms::table).values(&values).execute(pg)?,
-            DbConn::Sqlite(lite) => diesel::insert_into(terms::table).values(&values).execute(lite)?,
+            DbConn::Pg(pg) => diesel::insert_into(terms::table).values(values).execute(pg)?,
+            DbConn::Sqlite(lite) => diesel::insert_into(terms::table).values(values).execute(lite)?,
         };
     }
     Ok(())

@@ -109,6 +109,9 @@ diesel::table! {
     patient_search_terms (term, patient_id) {
         term -> Text,
         patient_id -> Text,
+        branch_id -> Text,
+        family_key -> Text,
+        given_key -> Text,
     }
 }
 

@@ -209,6 +209,21 @@ async fn search_by_name_or_mrn_with_cursors(app: TestApp) -> Result<()> {
         let found = expect_status(get(&app, &token, &format!("/api/v1/patients?q={q}")).await?, StatusCode::OK).await?;
         assert_eq!(found["items"][0]["family_name"], "Dela Cruz", "q={q}: {found}");
     }
+    // Without a search word the list pages through everyone, in name order, with no repeats.
+    let mut everyone = Vec::new();
+    let mut path = "/api/v1/patients?limit=3".to_owned();
+    loop {
+        let page = expect_status(get(&app, &token, &path).await?, StatusCode::OK).await?;
+        everyone.extend(page["items"].as_array().cloned().unwrap_or_default().iter().map(id_of));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/patients?limit=3&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let mut unique = everyone.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((everyone.len(), unique.len()), (7, 7));
     let wildcard = expect_status(get(&app, &token, "/api/v1/patients?q=%25").await?, StatusCode::OK).await?;
     assert_eq!(wildcard["items"].as_array().map(Vec::len), Some(0), "% is matched literally");
     Ok(())

@@ -99,14 +99,18 @@ CREATE TABLE patients (
 CREATE INDEX patients_by_name ON patients (family_key, given_key, id);
 CREATE INDEX patients_by_identity ON patients (family_key, given_key, birth_date);
 
--- Search terms: each lower-cased word of a patient's names and the lower-cased MRN. A search word matches a term
--- by prefix with an index range (term >= w AND term < successor(w)), the same plan on both backends, and finds
--- multi-word family names ("dela cruz") by either word.
+-- Search terms: each lower-cased word of a patient's names and the lower-cased MRN, with the patient's sort keys
+-- and branch, so a page of matches is chosen from the covering index alone (term >= w AND term < successor(w),
+-- then the name order) and only the rows shown are read from `patients`. Same plan on both backends.
 CREATE TABLE patient_search_terms (
     term TEXT COLLATE "C" NOT NULL,
     patient_id TEXT COLLATE "C" NOT NULL REFERENCES patients (id),
+    branch_id TEXT COLLATE "C" NOT NULL,
+    family_key TEXT COLLATE "C" NOT NULL,
+    given_key TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (term, patient_id)
 );
+CREATE INDEX patient_search_terms_page ON patient_search_terms (term, family_key, given_key, patient_id, branch_id);
 CREATE INDEX patient_search_terms_patient ON patient_search_terms (patient_id);
 
 CREATE TABLE patient_allergies (
