@@ -111,7 +111,11 @@ CREATE TABLE patient_search_terms (
     PRIMARY KEY (term, patient_id)
 );
 CREATE INDEX patient_search_terms_page ON patient_search_terms (term, family_key, given_key, patient_id, branch_id);
-CREATE INDEX patient_search_terms_patient ON patient_search_terms (patient_id);
+-- (patient_id, term): the other words of a query are checked by probing this index for each candidate.
+CREATE INDEX patient_search_terms_patient ON patient_search_terms (patient_id, term);
+-- MRN terms are most of the rows; a finer histogram keeps range estimates for name words realistic, so the planner
+-- does not mistake a thousand-row range for one row and rescan it per candidate.
+ALTER TABLE patient_search_terms ALTER COLUMN term SET STATISTICS 1000;
 
 CREATE TABLE patient_allergies (
     id TEXT COLLATE "C" PRIMARY KEY,

@@ -111,7 +111,8 @@ CREATE TABLE patient_search_terms (
     PRIMARY KEY (term, patient_id)
 );
 CREATE INDEX patient_search_terms_page ON patient_search_terms (term, family_key, given_key, patient_id, branch_id);
-CREATE INDEX patient_search_terms_patient ON patient_search_terms (patient_id);
+-- (patient_id, term): the other words of a query are checked by probing this index for each candidate.
+CREATE INDEX patient_search_terms_patient ON patient_search_terms (patient_id, term);
 
 CREATE TABLE patient_allergies (
     id TEXT PRIMARY KEY,
