@@ -8,7 +8,7 @@ use domain::audit::AuditAction;
 use domain::branch::Branch;
 use domain::patient::{Patient, PatientFields, PatientInput};
 use domain::role::Permission;
-use domain::{BranchId, PatientId};
+use domain::PatientId;
 use store::branch::BranchRepository;
 use store::patient::{PatientCursor, PatientFilter, PatientRepository, cursor_after};
 use store::{DbConn, StoreError, write_tx};
@@ -208,14 +208,6 @@ impl App {
         match PatientRepository::new(conn).find_by_mrn(&fields.mrn)? {
             Some(other) if Some(other) != except => Err(AppError::invalid("mrn", "is already used by another patient")),
             _ => Ok(()),
-        }
-    }
-
-    /// Readable branch ids of the caller (all for the CLI).
-    pub fn readable_branches(&self, caller: &Caller) -> Result<Vec<BranchId>, AppError> {
-        match caller.branches_with(Permission::PatientRead) {
-            Some(ids) => Ok(ids),
-            None => Ok(self.list_branches()?.into_iter().map(|b| b.id).collect()),
         }
     }
 }

@@ -5,7 +5,6 @@ use chrono::{DateTime, Duration, Utc};
 use domain::measurement::{Measurement, MeasurementKind, latest};
 use domain::patient::Sex;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 /// A weight older than this is not current for dosing (the decision-support rule of issue 4 uses the same window).
 pub const WEIGHT_CURRENT_DAYS: i64 = 30;
@@ -95,11 +94,6 @@ impl BodySize {
             dosing_weight_kg,
             dosing_weight_basis,
         }
-    }
-
-    /// BMI as a float, for display rounding only.
-    pub fn bmi_f64(&self) -> Option<f64> {
-        self.bmi.and_then(|b| b.to_f64())
     }
 }
 

@@ -129,10 +129,6 @@ impl AccessDevice {
             removed_on: f.removed_on.map(|d| d.to_string()),
         }
     }
-
-    pub fn is_in_place(&self) -> bool {
-        self.fields.removed_on.is_none()
-    }
 }
 
 fn not_after(date: Result<NaiveDate, String>, today: NaiveDate) -> Result<NaiveDate, String> {

@@ -164,8 +164,4 @@ impl<'a> UserRepository<'a> {
         let rows = users::table.order((users::username, users::id)).select(UserRow::as_select()).load(self.conn)?;
         Ok(self.with_grants(rows)?.into_iter().map(|c| c.user).collect())
     }
-
-    pub fn count(&mut self) -> Result<i64, StoreError> {
-        Ok(users::table.count().get_result(self.conn)?)
-    }
 }
