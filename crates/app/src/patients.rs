@@ -4,11 +4,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
+use domain::PatientId;
 use domain::audit::AuditAction;
 use domain::branch::Branch;
 use domain::patient::{Patient, PatientFields, PatientInput};
 use domain::role::Permission;
-use domain::PatientId;
 use store::branch::BranchRepository;
 use store::patient::{PatientCursor, PatientFilter, PatientRepository, cursor_after};
 use store::{DbConn, StoreError, write_tx};
