@@ -21,6 +21,11 @@
 //! Percentiles are nearest-rank over the timed runs. Run:
 //! `cargo run --release -p bench --bin dosing [-- --fits N] [--subjects N] [--seed N]`.
 
+mod common;
+
+use common::nearest_rank;
+use common::{ms, percentile, splitmix64};
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -312,10 +317,10 @@ fn print_fits(args: &Args, fits: &[FitFigures]) {
         println!(
             "{:<24} {:>7.1} / {:>5.1} % {:>7.1} / {:>5.1} % {:>9} of {:>3}",
             f.model.id,
-            100.0 * nearest_rank(&f.cl_error_map, 0.5),
-            100.0 * nearest_rank(&f.cl_error_map, 0.9),
-            100.0 * nearest_rank(&f.cl_error_prior, 0.5),
-            100.0 * nearest_rank(&f.cl_error_prior, 0.9),
+            100.0 * nearest_rank(&f.cl_error_map, 0.5).unwrap_or(f64::NAN),
+            100.0 * nearest_rank(&f.cl_error_map, 0.9).unwrap_or(f64::NAN),
+            100.0 * nearest_rank(&f.cl_error_prior, 0.5).unwrap_or(f64::NAN),
+            100.0 * nearest_rank(&f.cl_error_prior, 0.9).unwrap_or(f64::NAN),
             f.floored,
             4 * PATIENTS,
         );
@@ -371,28 +376,6 @@ fn print_suggest(suggest_times: &[Duration], auc_times: &[Duration], suggested: 
     println!("   {suggested} of {patients} fitted patients got at least one suggestion");
 }
 
-/// Nearest-rank percentile of sorted durations.
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = (p * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-/// Nearest-rank percentile of sorted values.
-fn nearest_rank(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = (p * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1_000.0
-}
-
 fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1_000_000.0
 }
@@ -436,12 +419,4 @@ impl Rng {
         let u2 = self.unit();
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
-}
-
-/// The splitmix64 finaliser (same as `patient_search.rs`).
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }

@@ -13,6 +13,10 @@
 //! Run: `cargo run --release -p bench --bin patient-search [-- --patients N]` (default 100,000). With
 //! `BENCH_KEEP_DATABASE` set, the PostgreSQL database is kept for `EXPLAIN ANALYZE`.
 
+mod common;
+
+use common::{ms, percentile, splitmix64};
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -345,24 +349,4 @@ fn print_report(patients: usize, results: &[Figures]) {
         }
         println!("{}", line.trim_end());
     }
-}
-
-/// Nearest-rank percentile of sorted durations.
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = (p * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1_000.0
-}
-
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
