@@ -150,6 +150,16 @@ pub fn options<T: Copy>(
     all.iter().map(|item| (value(*item).to_owned(), label(*item).to_owned())).collect()
 }
 
+/// The text fields of a domain input (`PatientInput`, `AllergyInput`, …) as form values, for edit forms.
+pub fn input_values<T: serde::Serialize>(input: &T) -> HashMap<String, String> {
+    match serde_json::to_value(input) {
+        Ok(serde_json::Value::Object(map)) => {
+            map.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned()))).collect()
+        }
+        _ => HashMap::new(),
+    }
+}
+
 /// Fills values from a map and errors from validation, so a re-rendered form keeps what the user typed.
 pub fn fill(fields: &mut [Field], values: &HashMap<String, String>, errors: Option<&ValidationErrors>) {
     for field in fields.iter_mut() {

@@ -8,10 +8,8 @@ pub mod user_detail;
 pub mod users;
 
 use axum::Router;
-use axum::http::StatusCode;
 
 use crate::AppState;
-use crate::error::PageError;
 
 pub fn router() -> Router<AppState> {
     Router::new().merge(users::router()).merge(user_detail::router()).merge(branches::router()).merge(tokens::router())
@@ -44,10 +42,7 @@ impl Notice {
     }
 }
 
-/// A typed id from a path segment; anything else is "no such …" (404).
-pub fn parse_id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, PageError> {
-    text.parse().map_err(|_| PageError::Status(StatusCode::NOT_FOUND, format!("There is no such {what}.")))
-}
+pub use super::parse_id;
 
 #[cfg(test)]
 mod tests {

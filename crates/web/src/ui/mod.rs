@@ -75,6 +75,13 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+/// A typed id from a path segment; anything else is "no such …" (404).
+pub fn parse_id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, crate::error::PageError> {
+    text.parse().map_err(|_| {
+        crate::error::PageError::Status(axum::http::StatusCode::NOT_FOUND, format!("There is no such {what}."))
+    })
+}
+
 fn static_file(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body)
 }

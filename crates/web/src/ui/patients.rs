@@ -20,8 +20,8 @@ use app::patients::{PatientChange, PatientSearch};
 use crate::AppState;
 use crate::auth::{PageSession, PostedForm};
 use crate::error::PageError;
-use crate::form::{Field, FormData, InputKind, fill, options, unplaced_errors};
-use crate::ui::Layout;
+use crate::form::{Field, FormData, InputKind, fill, input_values, options, unplaced_errors};
+use crate::ui::{Layout, parse_id};
 
 pub mod chart;
 pub mod records;
@@ -188,15 +188,6 @@ fn input_from_form(form: &FormData) -> PatientInput {
     }
 }
 
-fn input_values(input: &PatientInput) -> HashMap<String, String> {
-    match serde_json::to_value(input) {
-        Ok(serde_json::Value::Object(map)) => {
-            map.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned()))).collect()
-        }
-        _ => HashMap::new(),
-    }
-}
-
 /// Branches the caller may register patients at, as select options.
 async fn writable_branches(state: &AppState, session: &PageSession) -> Result<Vec<(String, String)>, PageError> {
     let caller = session.caller.clone();
@@ -291,7 +282,7 @@ pub async fn edit_patient(
     session: PageSession,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let id = parse_patient_id(&id)?;
+    let id = parse_id::<PatientId>(&id, "patient")?;
     session.caller.require(Permission::PatientWrite).map_err(PageError::from)?;
     let caller = session.caller.clone();
     let patient = state.run(move |app| app.get_patient(&caller, id)).await?;
@@ -304,7 +295,7 @@ pub async fn update_patient(
     Path(id): Path<String>,
     PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
-    let id = parse_patient_id(&id)?;
+    let id = parse_id::<PatientId>(&id, "patient")?;
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let input = input_from_form(&form);
     let caller = session.caller.clone();
@@ -338,8 +329,4 @@ pub async fn update_patient(
         }
         Err(other) => Err(other.into()),
     }
-}
-
-pub fn parse_patient_id(text: &str) -> Result<PatientId, PageError> {
-    text.parse().map_err(|_| PageError::Status(StatusCode::NOT_FOUND, "There is no such patient.".into()))
 }

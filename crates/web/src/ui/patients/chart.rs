@@ -8,11 +8,12 @@ use domain::role::Permission;
 
 use app::patient_records::PatientChart;
 
-use super::parse_patient_id;
 use crate::AppState;
 use crate::auth::PageSession;
 use crate::error::PageError;
 use crate::ui::Layout;
+use crate::ui::parse_id;
+use domain::PatientId;
 
 /// A labelled value of the chart.
 pub struct Fact {
@@ -63,7 +64,7 @@ pub async fn show_patient(
     session: PageSession,
     Path(id): Path<String>,
 ) -> Result<ChartPage, PageError> {
-    let id = parse_patient_id(&id)?;
+    let id = parse_id::<PatientId>(&id, "patient")?;
     let caller = session.caller.clone();
     let (chart, branch, today) = state
         .run(move |app| {

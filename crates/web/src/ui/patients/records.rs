@@ -22,13 +22,14 @@ use app::AppError;
 use app::patient_records::{NewRecord, PatientChart, RecordChange};
 
 use super::chart::{RecordRow, Section};
-use super::parse_patient_id;
 use crate::AppState;
 use crate::auth::{PageSession, PostedForm};
 use crate::error::PageError;
 use crate::filters::local_time;
-use crate::form::{Field, FormData, InputKind, fill, options, unplaced_errors};
+use crate::form::{Field, FormData, InputKind, fill, input_values, options, unplaced_errors};
 use crate::ui::Layout;
+use crate::ui::parse_id;
+use domain::PatientId;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -241,7 +242,7 @@ async fn new_context(
     kind: &str,
 ) -> Result<(FormContext, Tz), PageError> {
     let kind = Kind::parse(kind)?;
-    let patient_id = parse_patient_id(id)?;
+    let patient_id = parse_id::<PatientId>(id, "patient")?;
     session.caller.require(kind.permission())?;
     let caller = session.caller.clone();
     let (patient, zone) = state
@@ -279,7 +280,7 @@ pub async fn create_record(
     PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
     let (context, _) = new_context(&state, &session, &id, &kind).await?;
-    let patient_id = parse_patient_id(&id)?;
+    let patient_id = parse_id::<PatientId>(&id, "patient")?;
     let fields = context.kind.fields();
     let caller = session.caller.clone();
     let new = new_record_of(context.kind, &form, &fields);
@@ -329,35 +330,29 @@ async fn edit_context(
             "This kind of record cannot be changed; add a new one instead.".into(),
         ));
     }
-    let patient_id = parse_patient_id(id)?;
+    let patient_id = parse_id::<PatientId>(id, "patient")?;
     session.caller.require(kind.permission())?;
     let caller = session.caller.clone();
     let chart = state.run(move |app| app.patient_chart(&caller, patient_id)).await?;
-    let (version, input) = match kind {
+    let (version, values) = match kind {
         Kind::Allergies => find(
             &chart.records.allergies,
             record_id,
             |r| r.id.to_string(),
-            |r| (r.version, serde_json::to_value(r.to_input())),
+            |r| (r.version, input_values(&r.to_input())),
         )?,
         Kind::Coverages => find(
             &chart.records.coverages,
             record_id,
             |r| r.id.to_string(),
-            |r| (r.version, serde_json::to_value(r.to_input())),
+            |r| (r.version, input_values(&r.to_input())),
         )?,
         _ => find(
             &chart.records.access_devices,
             record_id,
             |r| r.id.to_string(),
-            |r| (r.version, serde_json::to_value(r.to_input())),
+            |r| (r.version, input_values(&r.to_input())),
         )?,
-    };
-    let values = match input {
-        Ok(serde_json::Value::Object(map)) => {
-            map.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned()))).collect()
-        }
-        _ => HashMap::new(),
     };
     let context = FormContext {
         kind,
@@ -393,7 +388,7 @@ pub async fn change_record(
     PostedForm { session, form }: PostedForm,
 ) -> Result<Response, PageError> {
     let (mut context, _) = edit_context(&state, &session, &id, &kind, &record_id).await?;
-    let patient_id = parse_patient_id(&id)?;
+    let patient_id = parse_id::<PatientId>(&id, "patient")?;
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     context.version = Some(version);
     let fields = context.kind.fields();
