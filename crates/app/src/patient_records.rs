@@ -76,6 +76,16 @@ impl Record {
         }
     }
 
+    /// The version an ETag carries: the row version of changeable records, 1 for the append-only ones.
+    pub fn version(&self) -> i64 {
+        match self {
+            Record::Allergy(r) => r.version,
+            Record::Coverage(r) => r.version,
+            Record::AccessDevice(r) => r.version,
+            Record::Measurement(_) | Record::Lab(_) | Record::Diagnosis(_) => 1,
+        }
+    }
+
     pub fn entity_type(&self) -> &'static str {
         match self {
             Record::Allergy(_) => "allergy",

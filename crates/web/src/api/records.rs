@@ -14,7 +14,7 @@ use domain::measurement::{Measurement, MeasurementInput};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use app::patient_records::{NewRecord, Record, RecordChange};
+use app::patient_records::{NewRecord, RecordChange};
 
 use super::{ApiJson, IfMatch, ListPage, created, etag, path_id};
 use crate::AppState;
@@ -43,14 +43,8 @@ async fn add(
 ) -> Result<Response, ApiError> {
     let patient_id: PatientId = path_id(&id, "patient")?;
     let record = state.run(move |app| app.add_patient_record(&caller, patient_id, new)).await?;
-    let version = match &record {
-        Record::Allergy(r) => r.version,
-        Record::Coverage(r) => r.version,
-        Record::AccessDevice(r) => r.version,
-        Record::Measurement(_) | Record::Lab(_) | Record::Diagnosis(_) => 1,
-    };
     let location = format!("/api/v1/patients/{patient_id}/{collection}/{}", record.id());
-    Ok(created(location, version, record))
+    Ok(created(location, record.version(), record))
 }
 
 async fn list<T: serde::Serialize + utoipa::ToSchema + Send + 'static>(
@@ -75,13 +69,7 @@ async fn change(
     let patient_id: PatientId = path_id(&id, "patient")?;
     let record =
         state.run(move |app| app.change_patient_record(&caller, patient_id, &record_id, version, change)).await?;
-    let version = match &record {
-        Record::Allergy(r) => r.version,
-        Record::Coverage(r) => r.version,
-        Record::AccessDevice(r) => r.version,
-        Record::Measurement(_) | Record::Lab(_) | Record::Diagnosis(_) => 1,
-    };
-    Ok((etag(version), axum::Json(record)).into_response())
+    Ok((etag(record.version()), axum::Json(record)).into_response())
 }
 
 macro_rules! collection {
