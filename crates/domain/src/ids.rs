@@ -62,6 +62,8 @@ define_id!(
     CoverageId,
     AccessDeviceId,
     ApiTokenId,
+    OrderId,
+    VerificationId,
 );
 
 #[cfg(test)]

@@ -22,7 +22,8 @@ pub fn parse_past_instant(text: Option<&str>, zone: Tz, now: DateTime<Utc>) -> R
     Ok(at)
 }
 
-fn parse_instant(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
+/// Parses an instant with an offset, or a local date-time read in `zone`.
+pub fn parse_instant(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Ok(truncate_to_micros(at.with_timezone(&Utc)));
     }
