@@ -223,12 +223,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    formulary_entries (code) {
+        code -> Text,
+        version -> BigInt,
+        name -> Text,
+        therapy_class -> Text,
+        document -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    formulary_entry_versions (code, version) {
+        code -> Text,
+        version -> BigInt,
+        document -> Text,
+        changed_at -> Timestamp,
+        changed_by -> Text,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Text,
+        version -> BigInt,
+        branch_id -> Text,
+        patient_id -> Text,
+        lineage_id -> Text,
+        previous_id -> Nullable<Text>,
+        change_reason -> Nullable<Text>,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        priority_rank -> BigInt,
+        drug_code -> Text,
+        document -> Text,
+        start_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        verified_by -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    order_verifications (id) {
+        id -> Text,
+        order_id -> Text,
+        order_version -> BigInt,
+        outcome -> Text,
+        pharmacist_id -> Nullable<Text>,
+        pharmacist_name -> Text,
+        occurred_at -> Timestamp,
+        reason -> Nullable<Text>,
+        alerts -> Text,
+        overrides -> Text,
+    }
+}
+
 diesel::joinable!(users -> branches (home_branch_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_roles -> branches (branch_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(patients -> branches (branch_id));
+diesel::joinable!(orders -> patients (patient_id));
+diesel::joinable!(order_verifications -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     branches,
@@ -247,4 +311,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     patient_access_devices,
     audit_events,
     audit_head,
+    formulary_entries,
+    formulary_entry_versions,
+    orders,
+    order_verifications,
 );

@@ -1,0 +1,61 @@
+-- Formulary (live copy, seeded from data/formulary/*.toml; every edit kept in formulary_entry_versions), orders
+-- (one row per version of a prescription, linked by lineage_id and previous_id) and pharmacist verifications.
+
+CREATE TABLE formulary_entries (
+    code TEXT PRIMARY KEY,
+    version BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    therapy_class TEXT NOT NULL,
+    document TEXT NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    updated_by TEXT NOT NULL
+);
+
+CREATE TABLE formulary_entry_versions (
+    code TEXT NOT NULL REFERENCES formulary_entries (code),
+    version BIGINT NOT NULL,
+    document TEXT NOT NULL,
+    changed_at TIMESTAMP NOT NULL,
+    changed_by TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (code, version)
+);
+
+CREATE TABLE orders (
+    id TEXT PRIMARY KEY,
+    version BIGINT NOT NULL,
+    branch_id TEXT NOT NULL REFERENCES branches (id),
+    patient_id TEXT NOT NULL REFERENCES patients (id),
+    lineage_id TEXT NOT NULL,
+    previous_id TEXT REFERENCES orders (id),
+    change_reason TEXT,
+    status TEXT NOT NULL,
+    status_reason TEXT,
+    priority_rank BIGINT NOT NULL,
+    drug_code TEXT NOT NULL,
+    document TEXT NOT NULL,
+    start_at TIMESTAMP NOT NULL,
+    created_by TEXT,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    submitted_at TIMESTAMP,
+    verified_by TEXT,
+    verified_at TIMESTAMP
+);
+CREATE INDEX orders_patient ON orders (patient_id, status);
+CREATE INDEX orders_queue ON orders (status, branch_id, priority_rank, submitted_at, id);
+CREATE INDEX orders_lineage ON orders (lineage_id);
+
+CREATE TABLE order_verifications (
+    id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL REFERENCES orders (id),
+    order_version BIGINT NOT NULL,
+    outcome TEXT NOT NULL,
+    pharmacist_id TEXT,
+    pharmacist_name TEXT NOT NULL,
+    occurred_at TIMESTAMP NOT NULL,
+    reason TEXT,
+    alerts TEXT NOT NULL,
+    overrides TEXT NOT NULL
+);
+CREATE INDEX order_verifications_order ON order_verifications (order_id);
