@@ -6,6 +6,8 @@ pub mod audit;
 pub mod auth;
 pub mod branches;
 pub mod error;
+pub mod formulary;
+pub mod orders;
 pub mod patient_records;
 pub mod patients;
 pub mod users;
@@ -116,7 +118,7 @@ impl Caller {
         self.user.as_ref().map(|u| u.branches_with(permission))
     }
 
-    fn actor_name(&self) -> String {
+    pub(crate) fn actor_name(&self) -> String {
         self.user.as_ref().map_or_else(|| "cli".to_owned(), |u| u.username.clone())
     }
 
@@ -166,6 +168,7 @@ impl App {
         let mut conn = self.conn()?;
         let applied = store::migrations::run(&mut conn)?;
         branches::ensure_main_branch(self, &mut conn, main_time_zone)?;
+        formulary::seed(self, &mut conn)?;
         Ok(applied)
     }
 
@@ -206,3 +209,11 @@ pub use clinical;
 pub use store::StoreError;
 pub use store::audit::{AuditEvent, BrokenLink};
 pub use store::patient_records::PatientRecords;
+
+/// Stored formulary types the web layer shows.
+pub mod formulary_types {
+    pub use store::formulary::{EntryVersion, StoredEntry};
+}
+
+/// Stored order verification rows the web layer shows.
+pub use store::order::Verification;

@@ -15,6 +15,19 @@ crate::text_enum! {
         SignInFailed => "sign_in_failed",
         SignOut => "sign_out",
         EnrollTotp => "enroll_totp",
+        Submit => "submit",
+        Verify => "verify",
+        Reject => "reject",
+        RequestClarification => "request_clarification",
+        Activate => "activate",
+        Hold => "hold",
+        Resume => "resume",
+        Complete => "complete",
+        Discontinue => "discontinue",
+        Renew => "renew",
+        Supersede => "supersede",
+        /// A pharmacist passed a hard stop, with a reason.
+        Override => "override",
     }
 }
 

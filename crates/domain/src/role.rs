@@ -27,6 +27,11 @@ crate::text_enum! {
         BranchAdmin => "branch_admin",
         TokenAdmin => "token_admin",
         AuditRead => "audit_read",
+        FormularyRead => "formulary_read",
+        FormularyAdmin => "formulary_admin",
+        OrderRead => "order_read",
+        OrderWrite => "order_write",
+        OrderVerify => "order_verify",
     }
 }
 
@@ -36,13 +41,26 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Admin => &[PatientRead, UserAdmin, BranchAdmin, TokenAdmin, AuditRead],
-            Role::Intake => &[PatientRead, PatientWrite, ClinicalRecordWrite, CoverageWrite],
-            Role::Pharmacist => &[PatientRead, PatientWrite, ClinicalRecordWrite],
-            Role::Nurse => &[PatientRead, ClinicalRecordWrite],
-            Role::Biller => &[PatientRead, CoverageWrite],
-            Role::Technician | Role::Scheduler | Role::Driver => &[PatientRead],
-            Role::Auditor => &[PatientRead, AuditRead],
+            Role::Admin => &[PatientRead, UserAdmin, BranchAdmin, TokenAdmin, AuditRead, FormularyRead],
+            Role::Intake => {
+                &[PatientRead, PatientWrite, ClinicalRecordWrite, CoverageWrite, FormularyRead, OrderRead, OrderWrite]
+            }
+            // The pharmacist maintains the formulary (the P&T committee's decisions) and verifies orders.
+            Role::Pharmacist => &[
+                PatientRead,
+                PatientWrite,
+                ClinicalRecordWrite,
+                FormularyRead,
+                FormularyAdmin,
+                OrderRead,
+                OrderWrite,
+                OrderVerify,
+            ],
+            Role::Nurse => &[PatientRead, ClinicalRecordWrite, FormularyRead, OrderRead],
+            Role::Biller => &[PatientRead, CoverageWrite, FormularyRead, OrderRead],
+            Role::Technician | Role::Scheduler => &[PatientRead, FormularyRead, OrderRead],
+            Role::Driver => &[PatientRead],
+            Role::Auditor => &[PatientRead, AuditRead, FormularyRead, OrderRead],
         }
     }
 
@@ -79,5 +97,8 @@ mod tests {
         assert!(!Role::Admin.grants(Permission::PatientWrite));
         assert!(Role::Auditor.grants(Permission::AuditRead));
         assert!(!Role::Nurse.grants(Permission::AuditRead));
+        for role in Role::ALL {
+            assert_eq!(role.grants(Permission::OrderVerify), *role == Role::Pharmacist, "only pharmacists verify");
+        }
     }
 }

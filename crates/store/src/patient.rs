@@ -222,6 +222,17 @@ impl<'a> PatientRepository<'a> {
         row.into_domain(code)
     }
 
+    /// The patients with these ids (those that exist).
+    pub fn find_many(&mut self, ids: &[PatientId]) -> Result<Vec<Patient>, StoreError> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let rows: Vec<PatientWithBranch> = patients::table
+            .inner_join(branches::table)
+            .filter(patients::id.eq_any(ids))
+            .select((PatientRow::as_select(), branches::code))
+            .load(self.conn)?;
+        rows.into_iter().map(|(row, code)| row.into_domain(code)).collect()
+    }
+
     pub fn find_by_mrn(&mut self, mrn: &Mrn) -> Result<Option<PatientId>, StoreError> {
         let id: Option<String> =
             patients::table.filter(patients::mrn.eq(mrn.as_str())).select(patients::id).first(self.conn).optional()?;

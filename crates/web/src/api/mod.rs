@@ -2,6 +2,8 @@
 //! and the OpenAPI document assembled from each handler's `#[utoipa::path]`.
 
 pub mod audit;
+pub mod formulary;
+pub mod orders;
 pub mod patients;
 pub mod records;
 
@@ -44,6 +46,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(patients::router())
         .merge(records::router())
         .merge(audit::router())
+        .merge(formulary::router())
+        .merge(orders::router())
 }
 
 /// A page of results: `{"items": [...], "next_cursor": "…" | null}`.

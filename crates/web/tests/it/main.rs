@@ -6,6 +6,7 @@ mod auth;
 mod concurrency;
 mod helpers;
 mod ops;
+mod orders;
 mod patients;
 mod permissions;
 mod records;

@@ -44,6 +44,18 @@ pub const API_ROUTES: &[Route] = &[
     route(Method::POST, "/api/v1/patients/{id}/access-devices", ClinicalRecordWrite),
     route(Method::PATCH, "/api/v1/patients/{id}/access-devices/{record_id}", ClinicalRecordWrite),
     route(Method::GET, "/api/v1/audit-events", AuditRead),
+    route(Method::GET, "/api/v1/formulary", FormularyRead),
+    route(Method::GET, "/api/v1/formulary/{code}", FormularyRead),
+    route(Method::PUT, "/api/v1/formulary/{code}", FormularyAdmin),
+    route(Method::GET, "/api/v1/formulary/{code}/versions", FormularyRead),
+    route(Method::POST, "/api/v1/orders/check", OrderRead),
+    route(Method::GET, "/api/v1/orders", OrderRead),
+    route(Method::POST, "/api/v1/orders", OrderWrite),
+    route(Method::GET, "/api/v1/orders/{order_id}", OrderRead),
+    route(Method::PATCH, "/api/v1/orders/{order_id}", OrderWrite),
+    route(Method::POST, "/api/v1/orders/{order_id}/transitions", OrderWrite),
+    route(Method::POST, "/api/v1/orders/{order_id}/renew", OrderWrite),
+    route(Method::GET, "/api/v1/orders/{order_id}/verifications", OrderRead),
 ];
 
 /// UI routes; `None` means any signed-in user.
@@ -99,6 +111,9 @@ struct Fixture {
     user_id: String,
     branch_id: String,
     token_id: String,
+    order_id: String,
+    /// The formulary entry the matrix edits, as stored.
+    heparin: Value,
 }
 
 async fn fixture(app: &TestApp) -> Result<Fixture> {
@@ -140,7 +155,23 @@ async fn fixture(app: &TestApp) -> Result<Fixture> {
         Ok((user.id.to_string(), token.id.to_string()))
     })
     .await??;
+    let order = expect_status(
+        post_json(
+            app,
+            &intake,
+            "/api/v1/orders",
+            &json!({"patient_id": id_of(&patient), "prescriber_name": "Dr Matrix", "prescriber_npi": "1234567893",
+                    "drug_code": "cefazolin", "dose": {"value": "2", "unit": "g"}, "route": "iv", "frequency": "q8h",
+                    "start_at": chrono::Utc::now().to_rfc3339()}),
+        )
+        .await?,
+        StatusCode::CREATED,
+    )
+    .await?;
+    let heparin = expect_status(get(app, &intake, "/api/v1/formulary/heparin").await?, StatusCode::OK).await?;
     Ok(Fixture {
+        order_id: id_of(&order),
+        heparin,
         patient_id: id_of(&patient),
         allergy_id: id_of(&allergy),
         coverage_id: id_of(&coverage),
@@ -165,10 +196,12 @@ fn concrete(path: &str, f: &Fixture) -> String {
         .replace("{user_id}", &f.user_id)
         .replace("{branch_id}", &f.branch_id)
         .replace("{token_id}", &f.token_id)
+        .replace("{order_id}", &f.order_id)
+        .replace("{code}", "heparin")
 }
 
 /// A valid body for each writable API route, so a permitted role is not refused for its input.
-fn api_body(route: &Route) -> Value {
+fn api_body(route: &Route, f: &Fixture) -> Value {
     let now = chrono::Utc::now().to_rfc3339();
     match (route.method.as_str(), route.path.rsplit('/').next().unwrap_or_default()) {
         ("POST", "patients") => patient_body("Matrixnew"),
@@ -186,6 +219,19 @@ fn api_body(route: &Route) -> Value {
         ("POST", "access-devices") => {
             json!({"kind": "midline", "site": "left basilic", "inserted_on": "2026-01-05"})
         }
+        ("PUT", _) => {
+            let mut entry = f.heparin.clone();
+            for key in ["id", "version", "updated_at", "updated_by"] {
+                entry.as_object_mut().map(|o| o.remove(key));
+            }
+            json!({"entry": entry, "reason": "permission matrix re-saves the entry"})
+        }
+        ("POST", "check") | ("POST", "orders") => json!({"patient_id": f.patient_id, "prescriber_name": "Dr Matrix",
+            "prescriber_npi": "1234567893", "drug_code": "cefazolin", "dose": {"value": "1", "unit": "g"}, "route": "iv",
+            "frequency": "q8h", "start_at": chrono::Utc::now().to_rfc3339()}),
+        ("POST", "transitions") => json!({"action": "hold", "reason": "matrix"}),
+        ("POST", "renew") => json!({"duration_days": 7}),
+        ("PATCH", _) if route.path.ends_with("{order_id}") => json!({"notes": "matrix"}),
         ("PATCH", _) if route.path.ends_with("{id}") => json!({"language": "es"}),
         ("PATCH", _) if route.path.contains("/coverages/") => json!({"group_number": "G1"}),
         ("PATCH", _) if route.path.contains("/allergies/") => json!({"reaction": "hives"}),
@@ -216,7 +262,7 @@ async fn every_role_on_every_api_route(app: TestApp) -> Result<()> {
             let mut request =
                 app.client.request(route.method.clone(), app.url(&concrete(route.path, &f))).bearer_auth(&token);
             if route.method != Method::GET {
-                request = request.json(&api_body(route)).header("If-Match", "\"1\"");
+                request = request.json(&api_body(route, &f)).header("If-Match", "\"1\"");
             }
             let status = request.send().await?.status();
             check(*role, route, status);
