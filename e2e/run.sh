@@ -100,6 +100,12 @@ log "creating user $E2E_USERNAME (role intake)"
 printf '%s' "$E2E_PASSWORD" | "$BIN" admin create-user --database-url "$DB_URL" \
   --username "$E2E_USERNAME" --role intake --password-stdin
 
+E2E_PHARMACIST="${E2E_PHARMACIST:-e2e-pharmacist}"
+log "creating user $E2E_PHARMACIST (role pharmacist) and an API token for the test's setup calls"
+printf '%s' "$E2E_PASSWORD" | "$BIN" admin create-user --database-url "$DB_URL" \
+  --username "$E2E_PHARMACIST" --role pharmacist --password-stdin
+E2E_PHARMACIST_TOKEN="$("$BIN" admin create-token --database-url "$DB_URL" --username "$E2E_PHARMACIST")"
+
 # ---- Server ------------------------------------------------------------------------
 log "starting server (log: $SERVER_LOG)"
 "$BIN" serve --database-url "$DB_URL" --bind 127.0.0.1:0 >"$SERVER_LOG" 2>&1 &
@@ -129,6 +135,7 @@ shopt -u nullglob
 log "running node --test (${#TEST_FILES[@]} file(s))"
 set +e
 BASE_URL="$BASE_URL" E2E_USERNAME="$E2E_USERNAME" E2E_PASSWORD="$E2E_PASSWORD" \
+  E2E_PHARMACIST="$E2E_PHARMACIST" E2E_PHARMACIST_TOKEN="$E2E_PHARMACIST_TOKEN" \
   timeout --kill-after=10 180 node --test --test-reporter=spec "${TEST_FILES[@]}"
 rc=$?
 set -e

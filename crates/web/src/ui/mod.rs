@@ -4,8 +4,10 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod formulary;
 pub mod home;
 pub mod login;
+pub mod orders;
 pub mod patients;
 
 use axum::Router;
@@ -37,6 +39,8 @@ impl Layout {
         let caller = &session.caller;
         let mut nav = vec![("Home", "/", true)];
         nav.push(("Patients", "/patients", caller.can(Permission::PatientRead)));
+        nav.push(("Verification", "/verification", caller.can(Permission::OrderVerify)));
+        nav.push(("Formulary", "/formulary", caller.can(Permission::FormularyRead)));
         nav.push(("Audit trail", "/audit", caller.can(Permission::AuditRead)));
         nav.push(("Users", "/admin/users", caller.can(Permission::UserAdmin)));
         nav.push(("Branches", "/admin/branches", caller.can(Permission::BranchAdmin)));
@@ -62,6 +66,8 @@ pub fn router() -> Router<AppState> {
         .merge(login::router())
         .merge(home::router())
         .merge(patients::router())
+        .merge(orders::router())
+        .merge(formulary::router())
         .merge(admin::router())
         .merge(audit::router())
         .merge(account::router())

@@ -53,6 +53,18 @@ pub struct ChartPage {
     pub body: Vec<Fact>,
     pub body_warning: Option<String>,
     pub sections: Vec<Section>,
+    pub orders: Option<Vec<OrderRow>>,
+    pub new_order_href: Option<String>,
+}
+
+/// One of the patient's orders on the chart.
+pub struct OrderRow {
+    pub href: String,
+    pub rx: String,
+    pub drug: String,
+    pub dose: String,
+    pub status: &'static str,
+    pub start: String,
 }
 
 fn opt(value: Option<impl ToString>) -> String {
@@ -66,12 +78,43 @@ pub async fn show_patient(
 ) -> Result<ChartPage, PageError> {
     let id = parse_id::<PatientId>(&id, "patient")?;
     let caller = session.caller.clone();
-    let (chart, branch, today) = state
+    let (chart, branch, today, orders) = state
         .run(move |app| {
             let chart = app.patient_chart(&caller, id)?;
             let branch = app.get_branch(chart.patient.branch_id)?;
             let today = app.today_at(&branch);
-            Ok((chart, branch, today))
+            let orders = if caller.can_at(Permission::OrderRead, chart.patient.branch_id) {
+                let query = app::orders::OrderQuery { patient_id: Some(id), ..Default::default() };
+                let names = app.list_formulary(&caller)?;
+                let page = app.list_orders(&caller, &query)?;
+                Some(
+                    page.items
+                        .into_iter()
+                        .map(|o| {
+                            let drug = names
+                                .iter()
+                                .find(|e| e.entry.code == o.fields.drug_code)
+                                .map_or_else(|| o.fields.drug_code.clone(), |e| e.entry.name.clone());
+                            OrderRow {
+                                href: format!("/orders/{}", o.id),
+                                rx: o.rx_number(),
+                                drug,
+                                dose: format!(
+                                    "{} {} {}",
+                                    o.fields.dose.value.normalize(),
+                                    o.fields.dose.unit.label(),
+                                    o.fields.frequency.as_text()
+                                ),
+                                status: o.status.label(),
+                                start: crate::filters::local_time(o.fields.start_at, branch.time_zone),
+                            }
+                        })
+                        .collect(),
+                )
+            } else {
+                None
+            };
+            Ok((chart, branch, today, orders))
         })
         .await?;
     let caller = &session.caller;
@@ -87,6 +130,10 @@ pub async fn show_patient(
         body: body_facts(&chart),
         body_warning: body_warning(&chart),
         sections: super::records::sections(&chart, branch.time_zone, can_clinical, can_coverage),
+        new_order_href: caller
+            .can_at(Permission::OrderWrite, chart.patient.branch_id)
+            .then(|| format!("/orders/new?patient_id={id}")),
+        orders,
     })
 }
 
