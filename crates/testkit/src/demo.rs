@@ -86,7 +86,119 @@ fn load(app: &App) -> anyhow::Result<Option<(Vec<DemoLogin>, Tally)>> {
         }
     }
     tally.check()?;
+    load_orders(app, &cli).context("placing the demo orders")?;
     Ok(Some((logins, tally)))
+}
+
+/// Demo orders (one per regimen, rotating over the patients): most wait in the pharmacist's queue, every third is
+/// verified (hard stops passed with a recorded reason) and started. Some regimens raise alerts on purpose — a
+/// vancomycin rate above 10 mg/min, a vincristine dose above the 2 mg cap for larger patients — so the queue shows
+/// decision support at work.
+fn load_orders(app: &App, cli: &Caller) -> anyhow::Result<usize> {
+    use domain::order::{OrderAction, OrderInput, QuantityInput, TpnInput};
+    struct Regimen {
+        drug: &'static str,
+        dose: &'static str,
+        unit: &'static str,
+        basis: &'static str,
+        frequency: &'static str,
+        minutes: Option<&'static str>,
+        volume: Option<&'static str>,
+        period: Option<&'static str>,
+        tpn: bool,
+    }
+    let r = |drug, dose, unit, basis, frequency, minutes, volume| Regimen {
+        drug,
+        dose,
+        unit,
+        basis,
+        frequency,
+        minutes,
+        volume,
+        period: None,
+        tpn: false,
+    };
+    let regimens = [
+        r("vancomycin", "1250", "mg", "fixed", "q12h", Some("60"), Some("250")),
+        r("cefazolin", "2", "g", "fixed", "q8h", Some("30"), Some("100")),
+        r("ertapenem", "1", "g", "fixed", "q24h", Some("30"), Some("100")),
+        r("daptomycin", "6", "mg", "per_kg", "q24h", Some("30"), Some("50")),
+        r("micafungin", "100", "mg", "fixed", "q24h", Some("60"), Some("100")),
+        r("immune-globulin-privigen", "0.4", "g", "per_kg", "q28d", None, None),
+        r("infliximab", "5", "mg", "per_kg", "q168h", Some("120"), Some("250")),
+        r("vincristine", "1.4", "mg", "per_m2", "q21d", Some("10"), Some("50")),
+        r("carboplatin", "5", "mg", "auc", "q21d", Some("60"), Some("250")),
+        Regimen { period: Some("min"), ..r("milrinone", "0.375", "ug", "per_kg", "continuous", None, None) },
+        Regimen { tpn: true, ..r("parenteral-nutrition-admixture", "2000", "mL", "fixed", "cyclic_12h", None, None) },
+        r("acyclovir", "10", "mg", "per_kg", "q8h", Some("60"), Some("250")),
+    ];
+    let page = app.search_patients(cli, &PatientSearch { limit: Some(200), ..PatientSearch::default() })?;
+    let mut placed = 0;
+    for (i, patient) in page.items.iter().enumerate().take(60) {
+        let regimen = &regimens[i % regimens.len()];
+        let records = app.patient_records(cli, patient.id)?;
+        let device = records.access_devices.iter().find(|d| d.fields.removed_on.is_none()).map(|d| d.id.to_string());
+        let start = app.now() + chrono::Duration::hours(4 + 6 * (i as i64 % 8));
+        let input = OrderInput {
+            patient_id: Some(patient.id.to_string()),
+            prescriber_name: Some(["Dr Imani Okafor", "Dr Lucas Brandt", "Dr Mei Tanaka"][i % 3].to_owned()),
+            prescriber_npi: Some("1234567893".to_owned()),
+            drug_code: Some(regimen.drug.to_owned()),
+            dose: Some(QuantityInput { value: Some(regimen.dose.to_owned()), unit: Some(regimen.unit.to_owned()) }),
+            dose_basis: Some(regimen.basis.to_owned()),
+            dose_period: regimen.period.map(str::to_owned),
+            route: Some("iv".to_owned()),
+            frequency: Some(regimen.frequency.to_owned()),
+            duration_days: Some(if regimen.frequency == "q21d" { "63" } else { "14" }.to_owned()),
+            infusion_minutes: regimen.minutes.map(str::to_owned),
+            final_volume_ml: regimen.volume.map(str::to_owned),
+            diluent: regimen.volume.map(|_| "NS".to_owned()),
+            access_device_id: device,
+            site_of_care: Some(patient.fields.site_of_care.to_string()),
+            start_at: Some(start.to_rfc3339()),
+            priority: Some(
+                if i % 7 == 0 {
+                    "stat"
+                } else if i % 5 == 0 {
+                    "urgent"
+                } else {
+                    "routine"
+                }
+                .to_owned(),
+            ),
+            tpn: regimen.tpn.then(|| TpnInput {
+                volume_ml: Some("2000".into()),
+                infusion_hours: Some("12".into()),
+                dextrose_g: Some("250".into()),
+                amino_acids_g: Some("100".into()),
+                lipid_g: Some("50".into()),
+                sodium_meq: Some("80".into()),
+                potassium_meq: Some("60".into()),
+                calcium_meq: Some("10".into()),
+                magnesium_meq: Some("16".into()),
+                phosphate_mmol: Some("20".into()),
+                fluid_goal_ml_day: Some("2200".into()),
+            }),
+            ..OrderInput::default()
+        };
+        let order = app
+            .create_order(cli, &input, true)
+            .with_context(|| format!("placing a demo {} order for {}", regimen.drug, patient.fields.mrn))?;
+        placed += 1;
+        if i % 3 == 0 {
+            let check = app.check_order(cli, &input)?;
+            let overrides: Vec<app::orders::Override> = check
+                .hard_stops()
+                .map(|a| app::orders::Override {
+                    key: a.key.clone(),
+                    reason: "Demo: reviewed with the prescriber".into(),
+                })
+                .collect();
+            let verified = app.verify_order(cli, order.id, order.version, &overrides)?;
+            app.transition_order(cli, order.id, verified.version, OrderAction::Activate, None)?;
+        }
+    }
+    Ok(placed)
 }
 
 /// The main branch as the home-infusion pharmacy, and the infusion centre (created, or brought in line if an
@@ -462,6 +574,14 @@ mod tests {
             request_id: None,
         };
         app.login(login).context("demo-pharmacist signs in with the demo password")?;
+        let (queue, waiting) = app.verification_queue(&cli, None, Some(50))?;
+        assert_eq!(waiting, 40, "60 demo orders, every third verified and started");
+        assert!(queue.items.iter().any(|q| q.order.fields.priority == domain::order::Priority::Stat));
+        let active = app.list_orders(
+            &cli,
+            &app::orders::OrderQuery { statuses: vec![domain::order::OrderStatus::Active], ..Default::default() },
+        )?;
+        assert_eq!(active.items.len(), 20);
 
         let (mut seen, mut at_centre, mut cursor) = (0, 0, None);
         let (mut allergies, mut diagnoses, mut coverages, mut devices) = (0, 0, 0, 0);
