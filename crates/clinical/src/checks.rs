@@ -406,6 +406,10 @@ fn figure_for(ctx: &mut Ctx<'_>, limit: &DoseLimit) -> Option<(Decimal, String)>
                 if continuous {
                     return None;
                 }
+                // An order written per kg is judged on what was ordered, not on a rounded back-calculation.
+                if let Some(per_kg) = ordered_per(ctx, DoseBasis::PerKg) {
+                    return Some((per_kg, format!("{unit}/kg")));
+                }
                 c.dose.map(|d| ((d / weight).round_dp(3), format!("{unit}/kg")))
             } else {
                 c.daily_dose.map(|d| ((d / weight).round_dp(3), format!("{unit}/kg/day")))
@@ -418,6 +422,9 @@ fn figure_for(ctx: &mut Ctx<'_>, limit: &DoseLimit) -> Option<(Decimal, String)>
             };
             let c = &ctx.calc;
             if limit.basis == LimitBasis::PerM2Dose {
+                if let Some(per_m2) = ordered_per(ctx, DoseBasis::PerM2) {
+                    return Some((per_m2, format!("{unit}/m²")));
+                }
                 c.dose.map(|d| ((d / area).round_dp(3), format!("{unit}/m²")))
             } else {
                 c.daily_dose.map(|d| ((d / area).round_dp(3), format!("{unit}/m²/day")))
@@ -434,6 +441,21 @@ fn figure_for(ctx: &mut Ctx<'_>, limit: &DoseLimit) -> Option<(Decimal, String)>
             Some(((mg / (gfr + Decimal::from(25))).round_dp(2), "mg·min/mL (implied by Calvert)".into()))
         }
         LimitBasis::LifetimePerM2 => None,
+    }
+}
+
+/// The ordered amount per kg or per m² in the entry's unit, when the order is written that way.
+fn ordered_per(ctx: &Ctx<'_>, basis: DoseBasis) -> Option<Decimal> {
+    let order = ctx.input.order;
+    (order.dose_basis == basis).then_some(())?;
+    Some(order.dose.value * order.dose.unit.factor_to(ctx.input.entry.dose_unit)?)
+}
+
+fn population_word(limit: &DoseLimit) -> &'static str {
+    match limit.population {
+        domain::formulary::Population::Adult => "adult ",
+        domain::formulary::Population::Pediatric => "paediatric ",
+        domain::formulary::Population::All => "",
     }
 }
 
@@ -465,10 +487,10 @@ fn dose_limits(ctx: &mut Ctx<'_>) {
                 limit.severity,
                 format!("{code}:{}:{}:{i}", limit.basis, limit.population),
                 format!(
-                    "{} {what} {} {unit} is above the {} maximum of {} {unit}{note}",
+                    "{} {what} {} {unit} is above the {}maximum of {} {unit}{note}",
                     entry.name,
                     fmt(value),
-                    limit.population,
+                    population_word(limit),
                     fmt(max)
                 ),
                 &limit.source,
@@ -484,10 +506,10 @@ fn dose_limits(ctx: &mut Ctx<'_>) {
                 Severity::Warning,
                 format!("dose_range:{}:{}:{i}:low", limit.basis, limit.population),
                 format!(
-                    "{} {what} {} {unit} is below the usual {} minimum of {} {unit}{note}",
+                    "{} {what} {} {unit} is below the usual {}minimum of {} {unit}{note}",
                     entry.name,
                     fmt(value),
-                    limit.population,
+                    population_word(limit),
                     fmt(min)
                 ),
                 &limit.source,

@@ -457,3 +457,24 @@ fn hard_stops_sort_first() {
     assert_eq!(result.alerts[0].severity, Severity::HardStop);
     assert!(result.hard_stops().count() >= 1);
 }
+
+#[test]
+fn a_per_m2_order_is_judged_on_the_ordered_amount_not_a_rounded_back_calculation() {
+    // 1.4 mg/m² × 1.87 m² = 2.618 → 2.62 mg; 2.62 / 1.87 = 1.401 would wrongly exceed a 1.4 mg/m² maximum.
+    let mut e = entry("vincristine");
+    e.limits.push(DoseLimit {
+        basis: LimitBasis::PerM2Dose,
+        population: domain::formulary::Population::All,
+        min: None,
+        max: Some(Decimal::new(14, 1)),
+        severity: Severity::Warning,
+        source: "Vincristine prescribing information, section 2".into(),
+        note: None,
+    });
+    let mut o = order("vincristine", "1.4", "mg", "once");
+    o.dose_basis = DoseBasis::PerM2;
+    let result = run(&patient(), &o, &e);
+    assert!(!result.alerts.iter().any(|a| a.code == "dose_range"), "{:?}", result.alerts);
+    let cap = result.alerts.iter().find(|a| a.code == "max_dose").unwrap();
+    assert!(cap.message.contains("above the adult maximum of 2 mg"), "{}", cap.message);
+}
