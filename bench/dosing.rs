@@ -21,6 +21,7 @@
 //! Percentiles are nearest-rank over the timed runs. Run:
 //! `cargo run --release -p bench --bin dosing [-- --fits N] [--subjects N] [--seed N]`.
 
+#[allow(dead_code)] // the scratch-PostgreSQL helper serves the storage benchmarks, not this one
 mod common;
 
 use common::nearest_rank;

@@ -24,7 +24,6 @@ use anyhow::{Context, bail};
 use app::patients::PatientSearch;
 use app::users::CreateUser;
 use app::{App, AuthMethod, Caller, SecurityConfig, SystemClock};
-use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use domain::role::Role;
 use domain::user::{RoleGrant, UserInput};
@@ -82,7 +81,8 @@ fn main() -> anyhow::Result<()> {
     eprintln!("patient-search: {patients} patients, {QUERIES} queries after {WARM_UP} warm-up (app layer, no HTTP)");
     let mut results = vec![run_sqlite(patients, &queries)?];
     match std::env::var(POSTGRES_ENV) {
-        Ok(url) if !url.trim().is_empty() => results.push(run_postgres(url.trim(), patients, &queries)?),
+        Ok(url) if !url.trim().is_empty() => results
+            .push(common::with_scratch_postgres(url.trim(), |url| run_backend("postgres", url, patients, &queries))?),
         _ => eprintln!("{POSTGRES_ENV} is not set: PostgreSQL was not measured"),
     }
     print_report(patients, &results);
@@ -157,38 +157,6 @@ fn run_sqlite(patients: usize, queries: &[(Kind, String)]) -> anyhow::Result<Fig
     let result = run_backend("sqlite", &url, patients, queries);
     let _ = std::fs::remove_dir_all(&dir);
     result
-}
-
-fn run_postgres(admin_url: &str, patients: usize, queries: &[(Kind, String)]) -> anyhow::Result<Figures> {
-    let name = format!("bench_{}", uuid::Uuid::now_v7().simple());
-    let mut admin =
-        diesel::PgConnection::establish(admin_url).with_context(|| format!("connecting with {POSTGRES_ENV}"))?;
-    admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).context("creating the benchmark database")?;
-    let result = with_database(admin_url, &name).and_then(|url| run_backend("postgres", &url, patients, queries));
-    if std::env::var_os("BENCH_KEEP_DATABASE").is_some() {
-        eprintln!("postgres: kept database {name} (BENCH_KEEP_DATABASE is set)");
-        return result;
-    }
-    let dropped = admin.batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"));
-    let figures = result?;
-    dropped.with_context(|| format!("dropping database {name}"))?;
-    Ok(figures)
-}
-
-/// `url` with its database name replaced by `name` (any `?query` is kept).
-fn with_database(url: &str, name: &str) -> anyhow::Result<String> {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let host_start = base.find("://").map(|i| i + 3).context("the PostgreSQL URL has no scheme")?;
-    let host_end = base[host_start..].find('/').map_or(base.len(), |i| host_start + i);
-    let mut out = format!("{}/{name}", &base[..host_end]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    Ok(out)
 }
 
 fn run_backend(

@@ -90,12 +90,31 @@ fn load(app: &App) -> anyhow::Result<Option<(Vec<DemoLogin>, Tally)>> {
     Ok(Some((logins, tally)))
 }
 
+/// A typical adult cyclic parenteral-nutrition bag (2 L over 12 h: 250 g dextrose, 100 g amino acids, 50 g lipid,
+/// standard electrolytes) — about 1,300 mOsm/L, so central-line only.
+pub fn sample_tpn(fluid_goal_ml_day: Option<&str>) -> domain::order::TpnInput {
+    let v = |s: &str| Some(s.to_owned());
+    domain::order::TpnInput {
+        volume_ml: v("2000"),
+        infusion_hours: v("12"),
+        dextrose_g: v("250"),
+        amino_acids_g: v("100"),
+        lipid_g: v("50"),
+        sodium_meq: v("80"),
+        potassium_meq: v("60"),
+        calcium_meq: v("10"),
+        magnesium_meq: v("16"),
+        phosphate_mmol: v("20"),
+        fluid_goal_ml_day: fluid_goal_ml_day.map(str::to_owned),
+    }
+}
+
 /// Demo orders (one per regimen, rotating over the patients): most wait in the pharmacist's queue, every third is
 /// verified (hard stops passed with a recorded reason) and started. Some regimens raise alerts on purpose — a
 /// vancomycin rate above 10 mg/min, a vincristine dose above the 2 mg cap for larger patients — so the queue shows
 /// decision support at work.
 fn load_orders(app: &App, cli: &Caller) -> anyhow::Result<usize> {
-    use domain::order::{OrderAction, OrderInput, QuantityInput, TpnInput};
+    use domain::order::{OrderAction, OrderInput, QuantityInput};
     struct Regimen {
         drug: &'static str,
         dose: &'static str,
@@ -166,19 +185,7 @@ fn load_orders(app: &App, cli: &Caller) -> anyhow::Result<usize> {
                 }
                 .to_owned(),
             ),
-            tpn: regimen.tpn.then(|| TpnInput {
-                volume_ml: Some("2000".into()),
-                infusion_hours: Some("12".into()),
-                dextrose_g: Some("250".into()),
-                amino_acids_g: Some("100".into()),
-                lipid_g: Some("50".into()),
-                sodium_meq: Some("80".into()),
-                potassium_meq: Some("60".into()),
-                calcium_meq: Some("10".into()),
-                magnesium_meq: Some("16".into()),
-                phosphate_mmol: Some("20".into()),
-                fluid_goal_ml_day: Some("2200".into()),
-            }),
+            tpn: regimen.tpn.then(|| sample_tpn(Some("2200"))),
             ..OrderInput::default()
         };
         let order = app
