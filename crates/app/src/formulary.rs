@@ -1,7 +1,8 @@
 //! The formulary: seeded from the reviewed data files, read by everyone who works with orders, maintained by
 //! pharmacists. Every edit is a new version with a reason, kept and audited.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use domain::audit::AuditAction;
 use domain::formulary::{FormularyEntry, Interaction};
@@ -18,6 +19,40 @@ pub const SEED_AUTHOR: &str = "data/formulary";
 pub fn interactions() -> &'static [Interaction] {
     static TABLE: OnceLock<Vec<Interaction>> = OnceLock::new();
     TABLE.get_or_init(|| clinical::reference::interactions().unwrap_or_default())
+}
+
+/// What changes when the formulary does: (entry count, latest change).
+type Stamp = (i64, Option<chrono::NaiveDateTime>);
+
+/// Parsed formulary entries by code, as of one stamp.
+pub type Formulary = Arc<HashMap<String, FormularyEntry>>;
+
+/// The parsed formulary of this process, reused while the database's stamp (entry count, latest change) is the
+/// same: every node checks the stamp on each use, so an edit on another node is seen at once. Not state: losing it
+/// costs one reload.
+#[derive(Default)]
+pub struct FormularyCache {
+    current: Mutex<Option<(Stamp, Formulary)>>,
+}
+
+impl FormularyCache {
+    /// The formulary as stored now: one small query when nothing changed, a reload when something did.
+    pub(crate) fn get(&self, conn: &mut DbConn) -> Result<Formulary, AppError> {
+        let stamp = FormularyRepository::new(conn).stamp()?;
+        if let Ok(guard) = self.current.lock()
+            && let Some((seen, formulary)) = guard.as_ref()
+            && *seen == stamp
+        {
+            return Ok(formulary.clone());
+        }
+        let entries: HashMap<String, FormularyEntry> =
+            FormularyRepository::new(conn).list()?.into_iter().map(|s| (s.entry.code.clone(), s.entry)).collect();
+        let formulary = Arc::new(entries);
+        if let Ok(mut guard) = self.current.lock() {
+            *guard = Some((stamp, formulary.clone()));
+        }
+        Ok(formulary)
+    }
 }
 
 /// Adds the entries of the data files that the database does not hold yet; returns how many.

@@ -60,6 +60,7 @@ pub struct App {
     pool: DbPool,
     clock: Arc<dyn Clock>,
     security: SecurityConfig,
+    formulary: Arc<formulary::FormularyCache>,
 }
 
 /// How the caller proved who they are.
@@ -144,7 +145,7 @@ pub(crate) struct AuditEntry<'a> {
 
 impl App {
     pub fn new(pool: DbPool, clock: Arc<dyn Clock>, security: SecurityConfig) -> Self {
-        Self { pool, clock, security }
+        Self { pool, clock, security, formulary: Arc::default() }
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -6,21 +6,27 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use clinical::checks::{Alert, CheckInput, CheckResult, OtherOrder, PatientContext};
+use domain::access_device::AccessDevice;
 use domain::audit::AuditAction;
+use domain::branch::Branch;
 use domain::formulary::{FormularyEntry, Severity, TherapyClass};
 use domain::order::{Order, OrderAction, OrderFields, OrderInput, OrderStatus};
 use domain::patient::Patient;
 use domain::role::Permission;
 use domain::{OrderId, PatientId, VerificationId};
 use serde::{Deserialize, Serialize};
-use store::formulary::FormularyRepository;
+use store::branch::BranchRepository;
 use store::order::{OrderFilter, OrderRepository, QueueCursor, Verification};
 use store::patient::PatientRepository;
 use store::patient_records::{PatientRecordRepository, PatientRecords};
 use store::{DbConn, StoreError, write_tx};
 
+use crate::formulary::Formulary;
 use crate::patients::{Page, page_size};
 use crate::{App, AppError, AuditEntry, Caller, to_json};
+
+/// The queue counts waiting orders up to this many and shows "1,000+" beyond (a full count scans every row).
+pub const QUEUE_COUNT_CAP: i64 = 1_000;
 
 /// LOINC of serum/plasma creatinine, the lab renal dosing reads.
 const CREATININE_LOINC: &str = "2160-0";
@@ -123,24 +129,20 @@ impl App {
         Ok(self.get_branch(branch)?.time_zone)
     }
 
-    fn entry(&self, conn: &mut DbConn, code: &str) -> Result<FormularyEntry, AppError> {
-        match FormularyRepository::new(conn).find(code) {
-            Ok(stored) => Ok(stored.entry),
-            Err(StoreError::NotFound) => Err(AppError::invalid("drug_code", "names no formulary entry")),
-            Err(other) => Err(other.into()),
-        }
+    fn entry(formulary: &Formulary, code: &str) -> Result<FormularyEntry, AppError> {
+        formulary.get(code).cloned().ok_or_else(|| AppError::invalid("drug_code", "names no formulary entry"))
     }
 
-    /// Validates an order body against the patient and the formulary: the fields, then what depends on them.
+    /// Validates an order body against the patient, the formulary and the patient's access devices.
     fn validate_order(
         &self,
-        conn: &mut DbConn,
-        patient: &Patient,
+        branch: &Branch,
+        formulary: &Formulary,
+        devices: &[AccessDevice],
         input: &OrderInput,
     ) -> Result<(OrderFields, FormularyEntry), AppError> {
-        let branch = store::branch::BranchRepository::new(conn).find(patient.branch_id)?;
-        let fields = input.validate(branch.time_zone, self.today_at(&branch))?;
-        let entry = self.entry(conn, &fields.drug_code)?;
+        let fields = input.validate(branch.time_zone, self.today_at(branch))?;
+        let entry = Self::entry(formulary, &fields.drug_code)?;
         if !entry.routes.contains(&fields.route) {
             let routes: Vec<&str> = entry.routes.iter().map(|r| r.as_str()).collect();
             return Err(AppError::invalid("route", format!("{} is given by {}", entry.name, routes.join(", "))));
@@ -152,8 +154,7 @@ impl App {
             return Err(AppError::invalid("tpn", "is required for a parenteral nutrition admixture (its formula)"));
         }
         if let Some(device) = fields.access_device_id {
-            let records = PatientRecordRepository::new(conn).access_devices(patient.id)?;
-            match records.iter().find(|d| d.id == device) {
+            match devices.iter().find(|d| d.id == device) {
                 None => {
                     return Err(AppError::invalid("access_device_id", "is not one of the patient's access devices"));
                 }
@@ -166,27 +167,46 @@ impl App {
         Ok((fields, entry))
     }
 
+    /// Validates an order body for `patient`, reading what validation needs.
+    fn validate_for(
+        &self,
+        conn: &mut DbConn,
+        patient: &Patient,
+        input: &OrderInput,
+    ) -> Result<(OrderFields, FormularyEntry), AppError> {
+        let branch = BranchRepository::new(conn).find(patient.branch_id)?;
+        let formulary = self.formulary.get(conn)?;
+        let devices = PatientRecordRepository::new(conn).access_devices(patient.id)?;
+        self.validate_order(&branch, &formulary, &devices, input)
+    }
+
     /// Runs decision support on `fields` for `patient`, leaving out the versions of `lineage` (the order itself).
+    /// Reads only what the rules weigh: the patient's clinical records, current orders and the orders of drugs
+    /// sharing an ingredient (cumulative doses).
+    #[allow(clippy::too_many_arguments)]
     fn run_checks(
         &self,
         conn: &mut DbConn,
         patient: &Patient,
+        branch: &Branch,
+        formulary: &Formulary,
+        records: &PatientRecords,
         fields: &OrderFields,
         entry: &FormularyEntry,
         lineage: Option<OrderId>,
     ) -> Result<CheckResult, AppError> {
-        let records = PatientRecordRepository::new(conn).all(patient.id)?;
+        let related: Vec<String> = formulary
+            .values()
+            .filter(|e| e.ingredients.iter().any(|i| entry.ingredients.contains(i)))
+            .map(|e| e.code.clone())
+            .collect();
+        let current: Vec<OrderStatus> = OrderStatus::ALL.iter().copied().filter(|s| s.is_current()).collect();
         let others: Vec<Order> = OrderRepository::new(conn)
-            .for_patient(patient.id)?
+            .relevant_for(patient.id, &current, &related)?
             .into_iter()
             .filter(|o| Some(o.lineage_id) != lineage)
             .collect();
-        let mut codes: Vec<String> = others.iter().map(|o| o.fields.drug_code.clone()).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        let entries = FormularyRepository::new(conn).find_many(&codes)?;
-        let branch = store::branch::BranchRepository::new(conn).find(patient.branch_id)?;
-        Ok(self.decide(patient, &records, &others, &entries, fields, entry, self.today_at(&branch)))
+        Ok(self.decide(patient, records, &others, formulary, fields, entry, self.today_at(branch)))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -195,7 +215,7 @@ impl App {
         patient: &Patient,
         records: &PatientRecords,
         others: &[Order],
-        entries: &[store::formulary::StoredEntry],
+        formulary: &Formulary,
         fields: &OrderFields,
         entry: &FormularyEntry,
         today: chrono::NaiveDate,
@@ -204,7 +224,7 @@ impl App {
         let other_orders: Vec<OtherOrder<'_>> = others
             .iter()
             .filter_map(|o| {
-                let entry = &entries.iter().find(|e| e.entry.code == o.fields.drug_code)?.entry;
+                let entry = formulary.get(&o.fields.drug_code)?;
                 Some(OtherOrder { rx_number: o.rx_number(), status: o.status, fields: &o.fields, entry })
             })
             .collect();
@@ -244,8 +264,11 @@ impl App {
         caller.require(Permission::OrderRead)?;
         let mut conn = self.conn()?;
         let patient = self.order_patient(&mut conn, caller, input)?;
-        let (fields, entry) = self.validate_order(&mut conn, &patient, input)?;
-        self.run_checks(&mut conn, &patient, &fields, &entry, None)
+        let branch = BranchRepository::new(&mut conn).find(patient.branch_id)?;
+        let formulary = self.formulary.get(&mut conn)?;
+        let records = PatientRecordRepository::new(&mut conn).clinical(patient.id)?;
+        let (fields, entry) = self.validate_order(&branch, &formulary, &records.access_devices, input)?;
+        self.run_checks(&mut conn, &patient, &branch, &formulary, &records, &fields, &entry, None)
     }
 
     /// Stores a new order as a draft, or submitted for verification when `submit` is set.
@@ -254,7 +277,7 @@ impl App {
         let mut conn = self.conn()?;
         let patient = self.order_patient(&mut conn, caller, input)?;
         caller.require_at(Permission::OrderWrite, patient.branch_id)?;
-        let (fields, _) = self.validate_order(&mut conn, &patient, input)?;
+        let (fields, _) = self.validate_for(&mut conn, &patient, input)?;
         let now = self.now();
         let id = OrderId::new();
         let order = Order {
@@ -287,7 +310,8 @@ impl App {
         let mut conn = self.conn()?;
         let order = OrderRepository::new(&mut conn).find(id).map_err(AppError::not_found_as("order"))?;
         caller.require_at(Permission::OrderRead, order.branch_id)?;
-        let entry = self.entry(&mut conn, &order.fields.drug_code)?;
+        let formulary = self.formulary.get(&mut conn)?;
+        let entry = Self::entry(&formulary, &order.fields.drug_code)?;
         let patient = PatientRepository::new(&mut conn).find(order.patient_id)?;
         let verifications = OrderRepository::new(&mut conn).verifications(id)?;
         Ok(OrderView { order, entry, patient, verifications })
@@ -352,7 +376,11 @@ impl App {
         let branch_ids = self.branches_for(&mut conn, caller, Permission::OrderVerify)?;
         let after = cursor.filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
         let statuses = vec![OrderStatus::PendingVerification];
-        let total = OrderRepository::new(&mut conn).count(&branch_ids, &statuses)?;
+        let total = OrderRepository::new(&mut conn).count_up_to(
+            &branch_ids,
+            OrderStatus::PendingVerification,
+            QUEUE_COUNT_CAP + 1,
+        )?;
         let mut orders = OrderRepository::new(&mut conn).queue(&OrderFilter {
             branch_ids,
             statuses,
@@ -370,7 +398,7 @@ impl App {
         let mut codes: Vec<String> = orders.iter().map(|o| o.fields.drug_code.clone()).collect();
         codes.sort_unstable();
         codes.dedup();
-        let entries = FormularyRepository::new(&mut conn).find_many(&codes)?;
+        let formulary = self.formulary.get(&mut conn)?;
         let now = self.now();
         let items = orders
             .into_iter()
@@ -379,10 +407,9 @@ impl App {
                 QueueItem {
                     patient_name: patient.map(Patient::display_name).unwrap_or_default(),
                     mrn: patient.map(|p| p.fields.mrn.to_string()).unwrap_or_default(),
-                    drug_name: entries
-                        .iter()
-                        .find(|e| e.entry.code == order.fields.drug_code)
-                        .map_or_else(|| order.fields.drug_code.clone(), |e| e.entry.name.clone()),
+                    drug_name: formulary
+                        .get(&order.fields.drug_code)
+                        .map_or_else(|| order.fields.drug_code.clone(), |e| e.name.clone()),
                     waiting_minutes: order.submitted_at.map_or(0, |at| (now - at).num_minutes()),
                     order,
                 }
@@ -397,12 +424,9 @@ impl App {
         let mut conn = self.conn()?;
         let records = PatientRecordRepository::new(&mut conn).all(view.patient.id)?;
         let all = OrderRepository::new(&mut conn).for_patient(view.patient.id)?;
-        let mut codes: Vec<String> = all.iter().map(|o| o.fields.drug_code.clone()).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        let entries = FormularyRepository::new(&mut conn).find_many(&codes)?;
+        let entries = self.formulary.get(&mut conn)?;
         let others: Vec<Order> = all.into_iter().filter(|o| o.lineage_id != view.order.lineage_id).collect();
-        let branch = store::branch::BranchRepository::new(&mut conn).find(view.patient.branch_id)?;
+        let branch = BranchRepository::new(&mut conn).find(view.patient.branch_id)?;
         let check = self.decide(
             &view.patient,
             &records,
@@ -416,10 +440,8 @@ impl App {
             .into_iter()
             .filter(|o| o.status.is_current())
             .map(|o| {
-                let name = entries
-                    .iter()
-                    .find(|e| e.entry.code == o.fields.drug_code)
-                    .map_or_else(|| o.fields.drug_code.clone(), |e| e.entry.name.clone());
+                let name =
+                    entries.get(&o.fields.drug_code).map_or_else(|| o.fields.drug_code.clone(), |e| e.name.clone());
                 (o, name)
             })
             .collect();
@@ -450,7 +472,7 @@ impl App {
             if input.patient_id.as_deref().is_some_and(|p| p.trim() != patient.id.to_string()) {
                 return Err(AppError::invalid("patient_id", "an order cannot move to another patient"));
             }
-            let (fields, _) = self.validate_order(c, &patient, input)?;
+            let (fields, _) = self.validate_for(c, &patient, input)?;
             if current.status.is_editable() {
                 let updated = Order {
                     version: current.version + 1,
@@ -674,8 +696,20 @@ impl App {
                 return Err(AppError::StaleVersion { entity: "order", current: current.version });
             }
             let patient = PatientRepository::new(c).find(current.patient_id)?;
-            let entry = self.entry(c, &current.fields.drug_code)?;
-            let check = self.run_checks(c, &patient, &current.fields, &entry, Some(current.lineage_id))?;
+            let branch = BranchRepository::new(c).find(patient.branch_id)?;
+            let formulary = self.formulary.get(c)?;
+            let records = PatientRecordRepository::new(c).clinical(patient.id)?;
+            let entry = Self::entry(&formulary, &current.fields.drug_code)?;
+            let check = self.run_checks(
+                c,
+                &patient,
+                &branch,
+                &formulary,
+                &records,
+                &current.fields,
+                &entry,
+                Some(current.lineage_id),
+            )?;
             let mut missing = Vec::new();
             for alert in check.hard_stops() {
                 if !overrides.iter().any(|o| o.key == alert.key) {

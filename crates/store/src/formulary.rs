@@ -80,6 +80,13 @@ impl<'a> FormularyRepository<'a> {
         Self { conn }
     }
 
+    /// What changes whenever the formulary does (an entry added or edited): the number of entries and the latest
+    /// change. A cache of parsed entries stays valid while this stays the same.
+    pub fn stamp(&mut self) -> Result<(i64, Option<chrono::NaiveDateTime>), StoreError> {
+        use diesel::dsl::{count_star, max};
+        Ok(formulary_entries::table.select((count_star(), max(formulary_entries::updated_at))).first(self.conn)?)
+    }
+
     pub fn codes(&mut self) -> Result<Vec<String>, StoreError> {
         Ok(formulary_entries::table.select(formulary_entries::code).load(self.conn)?)
     }

@@ -462,6 +462,19 @@ impl<'a> PatientRecordRepository<'a> {
             .collect()
     }
 
+    /// The records decision support reads (allergies, measurements, labs, access devices); diagnoses and coverages
+    /// are left empty.
+    pub fn clinical(&mut self, patient: PatientId) -> Result<PatientRecords, StoreError> {
+        Ok(PatientRecords {
+            allergies: self.allergies(patient)?,
+            measurements: self.measurements(patient)?,
+            labs: self.labs(patient)?,
+            diagnoses: Vec::new(),
+            coverages: Vec::new(),
+            access_devices: self.access_devices(patient)?,
+        })
+    }
+
     pub fn all(&mut self, patient: PatientId) -> Result<PatientRecords, StoreError> {
         Ok(PatientRecords {
             allergies: self.allergies(patient)?,

@@ -633,7 +633,8 @@ pub struct QueueRow {
 #[template(path = "orders/queue.html")]
 pub struct QueuePage {
     pub layout: Option<Layout>,
-    pub total: i64,
+    /// "12 orders", or "1,000+ orders" past the count's cap.
+    pub waiting: String,
     pub rows: Vec<QueueRow>,
     pub next_href: Option<String>,
 }
@@ -672,9 +673,14 @@ pub async fn queue(
             }
         })
         .collect();
+    let waiting = match total {
+        1 => "1 order".to_owned(),
+        n if n > app::orders::QUEUE_COUNT_CAP => format!("More than {} orders", app::orders::QUEUE_COUNT_CAP),
+        n => format!("{n} orders"),
+    };
     Ok(QueuePage {
         layout: Some(Layout::new(&session, "/verification")),
-        total,
+        waiting,
         rows,
         next_href: page.next_cursor.map(|c| format!("/verification?cursor={c}")),
     })

@@ -17,6 +17,7 @@ testkit::on_both_backends! {
     state_machine_changes_and_renewals => state_machine_changes_and_renewals;
     concurrent_verification_has_one_winner => concurrent_verification_has_one_winner;
     orders_are_validated_field_by_field => orders_are_validated_field_by_field;
+    formulary_edits_are_versioned_audited_and_used_at_once => formulary_edits_are_versioned_audited_and_used_at_once;
 }
 
 /// A 65-year-old woman (synthetic), 72 kg, 170 cm, creatinine `scr` mg/dL today, allergic to penicillin, with a
@@ -432,5 +433,66 @@ async fn orders_are_validated_field_by_field(app: TestApp) -> Result<()> {
     assert!(listed["items"].as_array().unwrap().is_empty(), "no half-written order");
     let bad_status = get(&app, &pharmacist, "/api/v1/orders?status=pending").await?;
     assert_eq!(bad_status.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    Ok(())
+}
+
+async fn formulary_edits_are_versioned_audited_and_used_at_once(app: TestApp) -> Result<()> {
+    let pharmacist = app.token_for(Role::Pharmacist).await?;
+    let nurse = app.token_for(Role::Nurse).await?;
+    let (patient, _, _) = context_patient(&app, &pharmacist, "0.9", true).await?;
+    let body = order_body(&patient, "micafungin", "150", "mg", "q24h");
+    let before = check(&app, &pharmacist, &body).await?;
+    assert!(!has(&before, "max_dose", "hard_stop"), "{before}");
+
+    let stored = expect_status(get(&app, &nurse, "/api/v1/formulary/micafungin").await?, StatusCode::OK).await?;
+    let mut entry = stored.clone();
+    for key in ["id", "version", "updated_at", "updated_by"] {
+        entry.as_object_mut().map(|o| o.remove(key));
+    }
+    let limit = json!({"basis": "dose", "population": "adult", "max": "120", "severity": "hard_stop",
+                       "source": "Local P&T committee decision 2026-11 (test)"});
+    if !entry["limits"].is_array() {
+        entry["limits"] = json!([]);
+    }
+    entry["limits"].as_array_mut().unwrap().push(limit);
+    let put = |token: String, version: i64, body: Value| {
+        let app = &app;
+        async move {
+            app.client
+                .put(app.url("/api/v1/formulary/micafungin"))
+                .bearer_auth(token)
+                .header("If-Match", format!("\"{version}\""))
+                .json(&body)
+                .send()
+                .await
+        }
+    };
+    let change = json!({"entry": entry, "reason": "P&T: cap micafungin at 120 mg"});
+    assert_eq!(put(nurse.clone(), 1, change.clone()).await?.status(), StatusCode::FORBIDDEN);
+    let no_reason = put(pharmacist.clone(), 1, json!({"entry": entry, "reason": ""})).await?;
+    assert_eq!(no_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let mut unsourced = entry.clone();
+    unsourced["limits"].as_array_mut().unwrap().last_mut().unwrap()["source"] = json!("");
+    let refused = expect_status(
+        put(pharmacist.clone(), 1, json!({"entry": unsourced, "reason": "no source"})).await?,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await?;
+    assert!(error_fields(&refused).iter().any(|f| f.ends_with(".source")), "{refused}");
+    let saved = expect_status(put(pharmacist.clone(), 1, change.clone()).await?, StatusCode::OK).await?;
+    assert_eq!(saved["version"], 2);
+    assert_eq!(put(pharmacist.clone(), 1, change).await?.status(), StatusCode::PRECONDITION_FAILED);
+
+    // The next check uses the new version at once.
+    let after = check(&app, &pharmacist, &body).await?;
+    assert!(has(&after, "max_dose", "hard_stop"), "{after}");
+    let versions =
+        expect_status(get(&app, &nurse, "/api/v1/formulary/micafungin/versions").await?, StatusCode::OK).await?;
+    assert_eq!(versions["items"][0]["reason"], "P&T: cap micafungin at 120 mg");
+    assert_eq!(versions["items"][1]["version"], 1);
+    let auditor = app.token_for(Role::Auditor).await?;
+    let events =
+        expect_status(get(&app, &auditor, "/api/v1/audit-events?entity_id=micafungin").await?, StatusCode::OK).await?;
+    assert_eq!(events["items"][0]["reason"], "P&T: cap micafungin at 120 mg");
     Ok(())
 }

@@ -43,7 +43,10 @@ CREATE TABLE orders (
     verified_at TIMESTAMP
 );
 CREATE INDEX orders_patient ON orders (patient_id, status);
+-- The verification queue: one branch reads this index in order; several branches read the next one in order and
+-- filter by branch (an ANY() on branch_id would otherwise sort every pending row).
 CREATE INDEX orders_queue ON orders (status, branch_id, priority_rank, submitted_at, id);
+CREATE INDEX orders_queue_all_branches ON orders (status, priority_rank, submitted_at, id);
 CREATE INDEX orders_lineage ON orders (lineage_id);
 
 CREATE TABLE order_verifications (
