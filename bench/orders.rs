@@ -530,7 +530,9 @@ fn time_engine(
     let branch = app.main_branch()?;
     let today = app.today_at(&branch);
     let fields = input.validate(branch.time_zone, today).map_err(|e| anyhow::anyhow!("vancomycin order: {e}"))?;
-    let others: Vec<Order> = OrderRepository::new(&mut *pool.get()?).for_patient(ds.id)?;
+    // What App::check_order reads: the current orders and those of drugs sharing an ingredient.
+    let others: Vec<Order> =
+        OrderRepository::new(&mut *pool.get()?).relevant_for(ds.id, &current_statuses(), &["vancomycin".into()])?;
     let formulary = app.list_formulary(&cli)?;
     let entry_of = |code: &str| formulary.iter().find(|e| e.entry.code == code).map(|e| &e.entry);
     let entry = entry_of(&fields.drug_code).context("vancomycin is not in the formulary")?;
@@ -594,38 +596,34 @@ fn breakdown(pool: &store::DbPool, ds: &DsPatient) -> anyhow::Result<Vec<(&'stat
     }
     let mut conn = pool.get()?;
     let patient = store::patient::PatientRepository::new(&mut conn).find(ds.id)?;
-    let orders = OrderRepository::new(&mut conn).for_patient(ds.id)?;
-    let mut codes: Vec<String> = orders.iter().map(|o| o.fields.drug_code.clone()).collect();
-    codes.sort_unstable();
-    codes.dedup();
     drop(conn);
     let mut out = vec![("pool checkout (r2d2, with its validity ping)", time(|| Ok(pool.get()?))?)];
     let mut conn = pool.get()?;
     let c = &mut *conn;
+    let (current, related) = (current_statuses(), vec!["vancomycin".to_owned()]);
     out.push(("round trip: SELECT 1", time(|| Ok(c.batch_execute("SELECT 1")?))?));
     out.push(("PatientRepository::find", time(|| Ok(store::patient::PatientRepository::new(c).find(ds.id)?))?));
     out.push((
-        "BranchRepository::find (twice per check)",
+        "BranchRepository::find",
         time(|| Ok(store::branch::BranchRepository::new(c).find(patient.branch_id)?))?,
     ));
     out.push((
-        "FormularyRepository::find(vancomycin)",
-        time(|| Ok(store::formulary::FormularyRepository::new(c).find("vancomycin")?))?,
+        "FormularyRepository::stamp (cache check)",
+        time(|| Ok(store::formulary::FormularyRepository::new(c).stamp()?))?,
     ));
     out.push((
-        "PatientRecordRepository::access_devices",
-        time(|| Ok(store::patient_records::PatientRecordRepository::new(c).access_devices(ds.id)?))?,
+        "PatientRecordRepository::clinical (4 queries)",
+        time(|| Ok(store::patient_records::PatientRecordRepository::new(c).clinical(ds.id)?))?,
     ));
     out.push((
-        "PatientRecordRepository::all (6 queries)",
-        time(|| Ok(store::patient_records::PatientRecordRepository::new(c).all(ds.id)?))?,
-    ));
-    out.push(("OrderRepository::for_patient (50 rows)", time(|| Ok(OrderRepository::new(c).for_patient(ds.id)?))?));
-    out.push((
-        "FormularyRepository::find_many (their drugs)",
-        time(|| Ok(store::formulary::FormularyRepository::new(c).find_many(&codes)?))?,
+        "OrderRepository::relevant_for (current + same drug)",
+        time(|| Ok(OrderRepository::new(c).relevant_for(ds.id, &current, &related)?))?,
     ));
     Ok(out)
+}
+
+fn current_statuses() -> Vec<OrderStatus> {
+    OrderStatus::ALL.iter().copied().filter(|s| s.is_current()).collect()
 }
 
 /// The queue patients: synthetic home-infusion patients at the main branch, inserted straight into the table in
