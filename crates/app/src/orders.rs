@@ -242,7 +242,13 @@ impl App {
         })
     }
 
-    fn order_patient(&self, conn: &mut DbConn, caller: &Caller, input: &OrderInput) -> Result<Patient, AppError> {
+    /// The patient an order body names, with their branch, if the caller may read the patient's orders.
+    fn order_patient(
+        &self,
+        conn: &mut DbConn,
+        caller: &Caller,
+        input: &OrderInput,
+    ) -> Result<(Patient, Branch), AppError> {
         let id = input
             .patient_id
             .as_deref()
@@ -250,21 +256,20 @@ impl App {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| AppError::invalid("patient_id", "is required"))?;
         let id = PatientId::parse(id).ok_or_else(|| AppError::invalid("patient_id", "is not a patient id"))?;
-        let patient = match PatientRepository::new(conn).find(id) {
-            Ok(p) => p,
+        let (patient, branch) = match PatientRepository::new(conn).find_with_branch(id) {
+            Ok(found) => found,
             Err(StoreError::NotFound) => return Err(AppError::invalid("patient_id", "names no patient")),
             Err(e) => return Err(e.into()),
         };
         caller.require_at(Permission::OrderRead, patient.branch_id)?;
-        Ok(patient)
+        Ok((patient, branch))
     }
 
     /// Decision support on a proposed order, without saving anything.
     pub fn check_order(&self, caller: &Caller, input: &OrderInput) -> Result<CheckResult, AppError> {
         caller.require(Permission::OrderRead)?;
         let mut conn = self.conn()?;
-        let patient = self.order_patient(&mut conn, caller, input)?;
-        let branch = BranchRepository::new(&mut conn).find(patient.branch_id)?;
+        let (patient, branch) = self.order_patient(&mut conn, caller, input)?;
         let formulary = self.formulary.get(&mut conn)?;
         let records = PatientRecordRepository::new(&mut conn).clinical(patient.id)?;
         let (fields, entry) = self.validate_order(&branch, &formulary, &records.access_devices, input)?;
@@ -275,9 +280,11 @@ impl App {
     pub fn create_order(&self, caller: &Caller, input: &OrderInput, submit: bool) -> Result<Order, AppError> {
         caller.require(Permission::OrderWrite)?;
         let mut conn = self.conn()?;
-        let patient = self.order_patient(&mut conn, caller, input)?;
+        let (patient, branch) = self.order_patient(&mut conn, caller, input)?;
         caller.require_at(Permission::OrderWrite, patient.branch_id)?;
-        let (fields, _) = self.validate_for(&mut conn, &patient, input)?;
+        let formulary = self.formulary.get(&mut conn)?;
+        let devices = PatientRecordRepository::new(&mut conn).access_devices(patient.id)?;
+        let (fields, _) = self.validate_order(&branch, &formulary, &devices, input)?;
         let now = self.now();
         let id = OrderId::new();
         let order = Order {

@@ -22,7 +22,7 @@ pub struct BranchRow {
 }
 
 impl BranchRow {
-    fn into_domain(self) -> Result<Branch, StoreError> {
+    pub(crate) fn into_domain(self) -> Result<Branch, StoreError> {
         Ok(Branch {
             id: parse_id("branches", "id", &self.id)?,
             version: self.version,

@@ -222,6 +222,17 @@ impl<'a> PatientRepository<'a> {
         row.into_domain(code)
     }
 
+    /// A patient with their whole branch (time zone included) in one round trip.
+    pub fn find_with_branch(&mut self, id: PatientId) -> Result<(Patient, domain::branch::Branch), StoreError> {
+        let (row, branch): (PatientRow, crate::branch::BranchRow) = patients::table
+            .inner_join(branches::table)
+            .filter(patients::id.eq(id.to_string()))
+            .select((PatientRow::as_select(), crate::branch::BranchRow::as_select()))
+            .first(self.conn)?;
+        let patient = row.into_domain(branch.code.clone())?;
+        Ok((patient, branch.into_domain()?))
+    }
+
     /// The patients with these ids (those that exist).
     pub fn find_many(&mut self, ids: &[PatientId]) -> Result<Vec<Patient>, StoreError> {
         let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
