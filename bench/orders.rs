@@ -594,22 +594,14 @@ fn breakdown(pool: &store::DbPool, ds: &DsPatient) -> anyhow::Result<Vec<(&'stat
         }
         Ok(Series::new(times))
     }
-    let mut conn = pool.get()?;
-    let patient = store::patient::PatientRepository::new(&mut conn).find(ds.id)?;
-    drop(conn);
     let mut out = vec![("pool checkout (r2d2, with its validity ping)", time(|| Ok(pool.get()?))?)];
     let mut conn = pool.get()?;
     let c = &mut *conn;
     let (current, related) = (current_statuses(), vec!["vancomycin".to_owned()]);
     out.push(("round trip: SELECT 1", time(|| Ok(c.batch_execute("SELECT 1")?))?));
-    out.push(("PatientRepository::find", time(|| Ok(store::patient::PatientRepository::new(c).find(ds.id)?))?));
     out.push((
-        "BranchRepository::find",
-        time(|| Ok(store::branch::BranchRepository::new(c).find(patient.branch_id)?))?,
-    ));
-    out.push((
-        "FormularyRepository::stamp (cache check)",
-        time(|| Ok(store::formulary::FormularyRepository::new(c).stamp()?))?,
+        "PatientRepository::find_for_checks (+ branch, stamp)",
+        time(|| Ok(store::patient::PatientRepository::new(c).find_for_checks(ds.id)?))?,
     ));
     out.push((
         "PatientRecordRepository::clinical (4 queries)",

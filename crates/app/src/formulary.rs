@@ -21,8 +21,7 @@ pub fn interactions() -> &'static [Interaction] {
     TABLE.get_or_init(|| clinical::reference::interactions().unwrap_or_default())
 }
 
-/// What changes when the formulary does: (entry count, latest change).
-type Stamp = (i64, Option<chrono::NaiveDateTime>);
+use store::formulary::Stamp;
 
 /// Parsed formulary entries by code, as of one stamp.
 pub type Formulary = Arc<HashMap<String, FormularyEntry>>;
@@ -39,6 +38,11 @@ impl FormularyCache {
     /// The formulary as stored now: one small query when nothing changed, a reload when something did.
     pub(crate) fn get(&self, conn: &mut DbConn) -> Result<Formulary, AppError> {
         let stamp = FormularyRepository::new(conn).stamp()?;
+        self.get_at(conn, stamp)
+    }
+
+    /// The formulary for a stamp the caller has just read (in the same query as other data it needed).
+    pub(crate) fn get_at(&self, conn: &mut DbConn, stamp: Stamp) -> Result<Formulary, AppError> {
         if let Ok(guard) = self.current.lock()
             && let Some((seen, formulary)) = guard.as_ref()
             && *seen == stamp

@@ -242,13 +242,14 @@ impl App {
         })
     }
 
-    /// The patient an order body names, with their branch, if the caller may read the patient's orders.
+    /// The patient an order body names, with their branch and the formulary's stamp, if the caller may read the
+    /// patient's orders.
     fn order_patient(
         &self,
         conn: &mut DbConn,
         caller: &Caller,
         input: &OrderInput,
-    ) -> Result<(Patient, Branch), AppError> {
+    ) -> Result<(Patient, Branch, store::formulary::Stamp), AppError> {
         let id = input
             .patient_id
             .as_deref()
@@ -256,21 +257,21 @@ impl App {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| AppError::invalid("patient_id", "is required"))?;
         let id = PatientId::parse(id).ok_or_else(|| AppError::invalid("patient_id", "is not a patient id"))?;
-        let (patient, branch) = match PatientRepository::new(conn).find_with_branch(id) {
+        let (patient, branch, stamp) = match PatientRepository::new(conn).find_for_checks(id) {
             Ok(found) => found,
             Err(StoreError::NotFound) => return Err(AppError::invalid("patient_id", "names no patient")),
             Err(e) => return Err(e.into()),
         };
         caller.require_at(Permission::OrderRead, patient.branch_id)?;
-        Ok((patient, branch))
+        Ok((patient, branch, stamp))
     }
 
     /// Decision support on a proposed order, without saving anything.
     pub fn check_order(&self, caller: &Caller, input: &OrderInput) -> Result<CheckResult, AppError> {
         caller.require(Permission::OrderRead)?;
         let mut conn = self.conn()?;
-        let (patient, branch) = self.order_patient(&mut conn, caller, input)?;
-        let formulary = self.formulary.get(&mut conn)?;
+        let (patient, branch, stamp) = self.order_patient(&mut conn, caller, input)?;
+        let formulary = self.formulary.get_at(&mut conn, stamp)?;
         let records = PatientRecordRepository::new(&mut conn).clinical(patient.id)?;
         let (fields, entry) = self.validate_order(&branch, &formulary, &records.access_devices, input)?;
         self.run_checks(&mut conn, &patient, &branch, &formulary, &records, &fields, &entry, None)
@@ -280,9 +281,9 @@ impl App {
     pub fn create_order(&self, caller: &Caller, input: &OrderInput, submit: bool) -> Result<Order, AppError> {
         caller.require(Permission::OrderWrite)?;
         let mut conn = self.conn()?;
-        let (patient, branch) = self.order_patient(&mut conn, caller, input)?;
+        let (patient, branch, stamp) = self.order_patient(&mut conn, caller, input)?;
         caller.require_at(Permission::OrderWrite, patient.branch_id)?;
-        let formulary = self.formulary.get(&mut conn)?;
+        let formulary = self.formulary.get_at(&mut conn, stamp)?;
         let devices = PatientRecordRepository::new(&mut conn).access_devices(patient.id)?;
         let (fields, _) = self.validate_order(&branch, &formulary, &devices, input)?;
         let now = self.now();

@@ -7,6 +7,9 @@ use domain::formulary::FormularyEntry;
 use crate::schema::{formulary_entries, formulary_entry_versions};
 use crate::{DbConn, StoreError, from_db_time, to_db_time};
 
+/// What changes whenever the formulary does: (number of entries, latest change).
+pub type Stamp = (i64, Option<chrono::NaiveDateTime>);
+
 /// An entry as stored, with who changed it last.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEntry {
@@ -82,7 +85,7 @@ impl<'a> FormularyRepository<'a> {
 
     /// What changes whenever the formulary does (an entry added or edited): the number of entries and the latest
     /// change. A cache of parsed entries stays valid while this stays the same.
-    pub fn stamp(&mut self) -> Result<(i64, Option<chrono::NaiveDateTime>), StoreError> {
+    pub fn stamp(&mut self) -> Result<Stamp, StoreError> {
         use diesel::dsl::{count_star, max};
         Ok(formulary_entries::table.select((count_star(), max(formulary_entries::updated_at))).first(self.conn)?)
     }

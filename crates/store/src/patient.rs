@@ -222,15 +222,28 @@ impl<'a> PatientRepository<'a> {
         row.into_domain(code)
     }
 
-    /// A patient with their whole branch (time zone included) in one round trip.
-    pub fn find_with_branch(&mut self, id: PatientId) -> Result<(Patient, domain::branch::Branch), StoreError> {
-        let (row, branch): (PatientRow, crate::branch::BranchRow) = patients::table
+    /// A patient, their branch and the formulary's stamp (see `FormularyRepository::stamp`) in one round trip:
+    /// what decision support needs before it reads the records.
+    pub fn find_for_checks(
+        &mut self,
+        id: PatientId,
+    ) -> Result<(Patient, domain::branch::Branch, crate::formulary::Stamp), StoreError> {
+        use crate::schema::formulary_entries as f;
+        use diesel::dsl::{count_star, max};
+        let entries = f::table.select(count_star()).single_value();
+        let latest = f::table.select(max(f::updated_at)).single_value();
+        let (row, branch, count, latest): (
+            PatientRow,
+            crate::branch::BranchRow,
+            Option<i64>,
+            Option<chrono::NaiveDateTime>,
+        ) = patients::table
             .inner_join(branches::table)
             .filter(patients::id.eq(id.to_string()))
-            .select((PatientRow::as_select(), crate::branch::BranchRow::as_select()))
+            .select((PatientRow::as_select(), crate::branch::BranchRow::as_select(), entries, latest))
             .first(self.conn)?;
         let patient = row.into_domain(branch.code.clone())?;
-        Ok((patient, branch.into_domain()?))
+        Ok((patient, branch.into_domain()?, (count.unwrap_or(0), latest)))
     }
 
     /// The patients with these ids (those that exist).
