@@ -115,3 +115,63 @@ fn concurrent_appends_keep_the_chain_sqlite() -> Result<()> {
 fn concurrent_appends_keep_the_chain_postgres() -> Result<()> {
     concurrent_appends_keep_the_chain(Backend::Postgres)
 }
+
+/// The one-statement read of measurements and labs (hand-written SQL, `$1` on both backends) returns exactly what
+/// the two table reads return, in the same order.
+fn observations_match_the_two_table_reads(backend: Backend) -> Result<()> {
+    let Some(db) = TestDb::new(backend)? else {
+        postgres_not_configured("observations_match_the_two_table_reads");
+        return Ok(());
+    };
+    let app = test_app(&db.url)?;
+    let cli = app::Caller::cli();
+    let input = domain::patient::PatientInput {
+        mrn: Some("OBS1".into()),
+        given_name: Some("Obs".into()),
+        family_name: Some("Ervation".into()),
+        birth_date: Some("1970-03-04".into()),
+        sex: Some("female".into()),
+        ..Default::default()
+    };
+    let patient = app.create_patient(&cli, &input)?;
+    for (kind, value, unit, at) in [
+        ("weight", "70", "kg", "2026-11-01T08:00:00Z"),
+        ("weight", "71.5", "kg", "2026-11-10T08:00:00Z"),
+        ("height", "165", "cm", "2026-10-01T08:00:00Z"),
+    ] {
+        let m = domain::measurement::MeasurementInput {
+            kind: Some(kind.into()),
+            value: Some(value.into()),
+            unit: Some(unit.into()),
+            measured_at: Some(at.into()),
+        };
+        app.add_patient_record(&cli, patient.id, app::patient_records::NewRecord::Measurement(m))?;
+    }
+    for (value, at) in [("0.9", "2026-11-02T08:00:00Z"), ("1.1", "2026-11-12T08:00:00Z")] {
+        let l = domain::lab::LabInput {
+            loinc: Some("2160-0".into()),
+            value: Some(value.into()),
+            unit: Some("mg/dL".into()),
+            collected_at: Some(at.into()),
+        };
+        app.add_patient_record(&cli, patient.id, app::patient_records::NewRecord::Lab(l))?;
+    }
+    let pool = store::open_pool(&store::DatabaseUrl::parse(&db.url)?, 2)?;
+    let mut conn = pool.get()?;
+    let mut repo = store::patient_records::PatientRecordRepository::new(&mut conn);
+    let (measurements, labs) = repo.observations(patient.id)?;
+    assert_eq!(measurements, repo.measurements(patient.id)?);
+    assert_eq!(labs, repo.labs(patient.id)?);
+    assert_eq!((measurements.len(), labs.len()), (3, 2));
+    Ok(())
+}
+
+#[test]
+fn observations_match_the_two_table_reads_sqlite() -> Result<()> {
+    observations_match_the_two_table_reads(Backend::Sqlite)
+}
+
+#[test]
+fn observations_match_the_two_table_reads_postgres() -> Result<()> {
+    observations_match_the_two_table_reads(Backend::Postgres)
+}
