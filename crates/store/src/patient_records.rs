@@ -462,63 +462,17 @@ impl<'a> PatientRecordRepository<'a> {
             .collect()
     }
 
-    /// The records decision support reads (allergies, measurements, labs, access devices) in three round trips;
-    /// diagnoses and coverages are left empty.
+    /// The records decision support reads (allergies, measurements, labs, access devices); diagnoses and coverages
+    /// are left empty.
     pub fn clinical(&mut self, patient: PatientId) -> Result<PatientRecords, StoreError> {
-        let (measurements, labs) = self.observations(patient)?;
         Ok(PatientRecords {
             allergies: self.allergies(patient)?,
-            measurements,
-            labs,
+            measurements: self.measurements(patient)?,
+            labs: self.labs(patient)?,
             diagnoses: Vec::new(),
             coverages: Vec::new(),
             access_devices: self.access_devices(patient)?,
         })
-    }
-
-    /// Measurements and labs in one statement (`UNION ALL`: the two tables have the same shape), each newest first
-    /// as `measurements` and `labs` return them. Hand-written SQL because Diesel's `MultiConnection` backend does
-    /// not offer combination clauses; `$1` is a parameter on both SQLite and PostgreSQL.
-    pub fn observations(&mut self, patient: PatientId) -> Result<(Vec<Measurement>, Vec<LabResult>), StoreError> {
-        use diesel::sql_types::{Text, Timestamp};
-        #[derive(QueryableByName)]
-        struct Observation {
-            #[diesel(sql_type = Text)]
-            source: String,
-            #[diesel(sql_type = Text)]
-            id: String,
-            #[diesel(sql_type = Text)]
-            patient_id: String,
-            #[diesel(sql_type = Text)]
-            code: String,
-            #[diesel(sql_type = Text)]
-            value: String,
-            #[diesel(sql_type = Text)]
-            unit: String,
-            #[diesel(sql_type = Timestamp)]
-            at: NaiveDateTime,
-            #[diesel(sql_type = Timestamp)]
-            recorded_at: NaiveDateTime,
-        }
-        const SQL: &str = "SELECT 'm' AS source, id, patient_id, kind AS code, value, unit, measured_at AS at, \
-                           recorded_at FROM patient_measurements WHERE patient_id = $1 \
-                           UNION ALL SELECT 'l' AS source, id, patient_id, loinc AS code, value, unit, \
-                           collected_at AS at, recorded_at FROM patient_labs WHERE patient_id = $1";
-        let rows: Vec<Observation> = diesel::sql_query(SQL).bind::<Text, _>(patient.to_string()).load(self.conn)?;
-        let (mut ms, mut ls) = (Vec::new(), Vec::new());
-        for o in rows {
-            let (id, patient_id, value, unit, recorded_at) = (o.id, o.patient_id, o.value, o.unit, o.recorded_at);
-            if o.source == "m" {
-                let row = MeasurementRow { id, patient_id, kind: o.code, value, unit, measured_at: o.at, recorded_at };
-                ms.push(row.into_domain()?);
-            } else {
-                let row = LabRow { id, patient_id, loinc: o.code, value, unit, collected_at: o.at, recorded_at };
-                ls.push(row.into_domain()?);
-            }
-        }
-        ms.sort_by_key(|m| std::cmp::Reverse((m.fields.measured_at, m.id.to_string())));
-        ls.sort_by_key(|l| std::cmp::Reverse((l.fields.collected_at, l.id.to_string())));
-        Ok((ms, ls))
     }
 
     pub fn all(&mut self, patient: PatientId) -> Result<PatientRecords, StoreError> {
