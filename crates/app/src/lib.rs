@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod branches;
+pub mod dosing;
 pub mod error;
 pub mod formulary;
 pub mod orders;

@@ -32,6 +32,8 @@ crate::text_enum! {
         OrderRead => "order_read",
         OrderWrite => "order_write",
         OrderVerify => "order_verify",
+        /// The Bayesian dosing calculator (population PK fit, AUC, regimen suggestions).
+        DosingUse => "dosing_use",
     }
 }
 
@@ -45,7 +47,8 @@ impl Role {
             Role::Intake => {
                 &[PatientRead, PatientWrite, ClinicalRecordWrite, CoverageWrite, FormularyRead, OrderRead, OrderWrite]
             }
-            // The pharmacist maintains the formulary (the P&T committee's decisions) and verifies orders.
+            // The pharmacist maintains the formulary (the P&T committee's decisions), verifies orders and uses the
+            // Bayesian dosing calculator.
             Role::Pharmacist => &[
                 PatientRead,
                 PatientWrite,
@@ -55,6 +58,7 @@ impl Role {
                 OrderRead,
                 OrderWrite,
                 OrderVerify,
+                DosingUse,
             ],
             Role::Nurse => &[PatientRead, ClinicalRecordWrite, FormularyRead, OrderRead],
             Role::Biller => &[PatientRead, CoverageWrite, FormularyRead, OrderRead],

@@ -2,6 +2,7 @@
 //! and the OpenAPI document assembled from each handler's `#[utoipa::path]`.
 
 pub mod audit;
+pub mod dosing;
 pub mod formulary;
 pub mod orders;
 pub mod patients;
@@ -48,6 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(formulary::router())
         .merge(orders::router())
+        .merge(dosing::router())
 }
 
 /// A page of results: `{"items": [...], "next_cursor": "…" | null}`.

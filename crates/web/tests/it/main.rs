@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod concurrency;
+mod dosing;
 mod helpers;
 mod ops;
 mod orders;

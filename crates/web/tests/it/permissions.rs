@@ -56,6 +56,8 @@ pub const API_ROUTES: &[Route] = &[
     route(Method::POST, "/api/v1/orders/{order_id}/transitions", OrderWrite),
     route(Method::POST, "/api/v1/orders/{order_id}/renew", OrderWrite),
     route(Method::GET, "/api/v1/orders/{order_id}/verifications", OrderRead),
+    route(Method::GET, "/api/v1/dosing/models", DosingUse),
+    route(Method::POST, "/api/v1/dosing/estimate", DosingUse),
 ];
 
 /// UI routes; `None` means any signed-in user.
@@ -243,6 +245,9 @@ fn api_body(route: &Route, f: &Fixture) -> Value {
             "frequency": "q8h", "start_at": chrono::Utc::now().to_rfc3339()}),
         ("POST", "transitions") => json!({"action": "hold", "reason": "matrix"}),
         ("POST", "renew") => json!({"duration_days": 7}),
+        ("POST", "estimate") => json!({"model": "vancomycin-goti-2018",
+            "covariates": {"weight_kg": 70, "crcl_ml_min": 65, "dialysis": false},
+            "doses": [{"time_h": 0, "amount_mg": 1000, "duration_h": 1}], "levels": [{"time_h": 11.5, "concentration_mg_l": 10}]}),
         ("PATCH", _) if route.path.ends_with("{order_id}") => json!({"notes": "matrix"}),
         ("PATCH", _) if route.path.ends_with("{id}") => json!({"language": "es"}),
         ("PATCH", _) if route.path.contains("/coverages/") => json!({"group_number": "G1"}),
