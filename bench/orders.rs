@@ -604,7 +604,7 @@ fn breakdown(pool: &store::DbPool, ds: &DsPatient) -> anyhow::Result<Vec<(&'stat
         time(|| Ok(store::patient::PatientRepository::new(c).find_for_checks(ds.id)?))?,
     ));
     out.push((
-        "PatientRecordRepository::clinical (4 queries)",
+        "PatientRecordRepository::clinical (2 view reads)",
         time(|| Ok(store::patient_records::PatientRecordRepository::new(c).clinical(ds.id)?))?,
     ));
     out.push((

@@ -98,6 +98,64 @@ struct DeviceRow {
     recorded_at: NaiveDateTime,
 }
 
+/// A row of the view `patient_allergies_and_devices`: an allergy or an access device.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = crate::schema::patient_allergies_and_devices)]
+struct AllergyOrDeviceRow {
+    source: String,
+    id: String,
+    version: i64,
+    patient_id: String,
+    substance: Option<String>,
+    drug_class: Option<String>,
+    reaction: Option<String>,
+    severity: Option<String>,
+    allergy_kind: Option<String>,
+    status: Option<String>,
+    device_kind: Option<String>,
+    lumens: Option<i32>,
+    site: Option<String>,
+    inserted_on: Option<NaiveDate>,
+    removed_on: Option<NaiveDate>,
+    recorded_at: NaiveDateTime,
+}
+
+fn row_source() -> String {
+    "a row that is neither an allergy nor a device".to_owned()
+}
+
+impl AllergyOrDeviceRow {
+    /// The allergy row (`Ok`) or the device row (`Err`); `None` when a required column of its kind is missing.
+    fn split(self) -> Option<Result<AllergyRow, DeviceRow>> {
+        match self.source.as_str() {
+            "a" => Some(Ok(AllergyRow {
+                id: self.id,
+                version: self.version,
+                patient_id: self.patient_id,
+                substance: self.substance,
+                drug_class: self.drug_class,
+                reaction: self.reaction,
+                severity: self.severity?,
+                kind: self.allergy_kind?,
+                status: self.status?,
+                recorded_at: self.recorded_at,
+            })),
+            "d" => Some(Err(DeviceRow {
+                id: self.id,
+                version: self.version,
+                patient_id: self.patient_id,
+                kind: self.device_kind?,
+                lumens: self.lumens?,
+                site: self.site?,
+                inserted_on: self.inserted_on?,
+                removed_on: self.removed_on,
+                recorded_at: self.recorded_at,
+            })),
+            _ => None,
+        }
+    }
+}
+
 fn decimal(table: &'static str, text: &str) -> Result<rust_decimal::Decimal, StoreError> {
     text.parse().map_err(|_| StoreError::corrupt(table, "value", text))
 }
@@ -462,16 +520,57 @@ impl<'a> PatientRecordRepository<'a> {
             .collect()
     }
 
-    /// The records decision support reads (allergies, measurements, labs, access devices); diagnoses and coverages
-    /// are left empty.
+    /// The records decision support reads (allergies, measurements, labs, access devices) in two statements, through
+    /// the views `patient_observations` and `patient_allergies_and_devices`, each list in the order its own reader
+    /// returns; diagnoses and coverages are left empty.
     pub fn clinical(&mut self, patient: PatientId) -> Result<PatientRecords, StoreError> {
+        use crate::schema::{patient_allergies_and_devices as ad, patient_observations as ob};
+        let id = patient.to_string();
+        type Observation = (String, String, String, String, String, String, NaiveDateTime, NaiveDateTime);
+        let observations: Vec<Observation> = ob::table
+            .filter(ob::patient_id.eq(&id))
+            .select((
+                ob::source,
+                ob::id,
+                ob::patient_id,
+                ob::code,
+                ob::value,
+                ob::unit,
+                ob::observed_at,
+                ob::recorded_at,
+            ))
+            .load(self.conn)?;
+        let (mut measurements, mut labs) = (Vec::new(), Vec::new());
+        for (source, id, patient_id, code, value, unit, at, recorded_at) in observations {
+            if source == "m" {
+                let row = MeasurementRow { id, patient_id, kind: code, value, unit, measured_at: at, recorded_at };
+                measurements.push(row.into_domain()?);
+            } else {
+                let row = LabRow { id, patient_id, loinc: code, value, unit, collected_at: at, recorded_at };
+                labs.push(row.into_domain()?);
+            }
+        }
+        measurements.sort_by_key(|m| std::cmp::Reverse((m.fields.measured_at, m.id.to_string())));
+        labs.sort_by_key(|l| std::cmp::Reverse((l.fields.collected_at, l.id.to_string())));
+        let rows: Vec<AllergyOrDeviceRow> =
+            ad::table.filter(ad::patient_id.eq(&id)).select(AllergyOrDeviceRow::as_select()).load(self.conn)?;
+        let (mut allergies, mut access_devices) = (Vec::new(), Vec::new());
+        for row in rows {
+            match row.split() {
+                Some(Ok(a)) => allergies.push(a.into_domain()?),
+                Some(Err(d)) => access_devices.push(d.into_domain()?),
+                None => return Err(StoreError::corrupt("patient_allergies_and_devices", "source", row_source())),
+            }
+        }
+        allergies.sort_by_key(|a: &Allergy| std::cmp::Reverse(a.id.to_string()));
+        access_devices.sort_by_key(|d: &AccessDevice| (std::cmp::Reverse(d.fields.inserted_on), d.id.to_string()));
         Ok(PatientRecords {
-            allergies: self.allergies(patient)?,
-            measurements: self.measurements(patient)?,
-            labs: self.labs(patient)?,
+            allergies,
+            measurements,
+            labs,
             diagnoses: Vec::new(),
             coverages: Vec::new(),
-            access_devices: self.access_devices(patient)?,
+            access_devices,
         })
     }
 

@@ -285,6 +285,41 @@ diesel::table! {
     }
 }
 
+// Read-only views (migration 000003): decision support's records in two statements.
+diesel::table! {
+    patient_observations (id) {
+        source -> Text,
+        id -> Text,
+        patient_id -> Text,
+        code -> Text,
+        value -> Text,
+        unit -> Text,
+        observed_at -> Timestamp,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patient_allergies_and_devices (id) {
+        source -> Text,
+        id -> Text,
+        version -> BigInt,
+        patient_id -> Text,
+        substance -> Nullable<Text>,
+        drug_class -> Nullable<Text>,
+        reaction -> Nullable<Text>,
+        severity -> Nullable<Text>,
+        allergy_kind -> Nullable<Text>,
+        status -> Nullable<Text>,
+        device_kind -> Nullable<Text>,
+        lumens -> Nullable<Integer>,
+        site -> Nullable<Text>,
+        inserted_on -> Nullable<Date>,
+        removed_on -> Nullable<Date>,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> branches (home_branch_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_roles -> branches (branch_id));

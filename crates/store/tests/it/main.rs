@@ -37,7 +37,9 @@ fn schema_of(db: &TestDb) -> Result<BTreeMap<(String, String), (String, bool)>> 
             "SELECT table_name::text AS table_name, column_name::text AS column_name, data_type::text AS data_type, \
              (is_nullable = 'NO') AS not_null \
              FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name NOT LIKE '__diesel%'"
+             WHERE table_schema = current_schema() AND table_name NOT LIKE '__diesel%' \
+             AND table_name IN (SELECT table_name FROM information_schema.tables \
+                                WHERE table_schema = current_schema() AND table_type = 'BASE TABLE')"
         }
     };
     let columns: Vec<Column> = diesel::sql_query(query).load(&mut *conn)?;
@@ -114,4 +116,87 @@ fn concurrent_appends_keep_the_chain_sqlite() -> Result<()> {
 #[test]
 fn concurrent_appends_keep_the_chain_postgres() -> Result<()> {
     concurrent_appends_keep_the_chain(Backend::Postgres)
+}
+
+/// Decision support's two-statement read through the views returns exactly what the four table readers return, in
+/// the same order.
+fn clinical_records_match_the_table_reads(backend: Backend) -> Result<()> {
+    use app::patient_records::NewRecord;
+    let Some(db) = TestDb::new(backend)? else {
+        postgres_not_configured("clinical_records_match_the_table_reads");
+        return Ok(());
+    };
+    let app = test_app(&db.url)?;
+    let cli = app::Caller::cli();
+    let input = domain::patient::PatientInput {
+        mrn: Some("VIEW1".into()),
+        given_name: Some("Vi".into()),
+        family_name: Some("Ews".into()),
+        birth_date: Some("1970-03-04".into()),
+        sex: Some("female".into()),
+        ..Default::default()
+    };
+    let patient = app.create_patient(&cli, &input)?;
+    let mut records = Vec::new();
+    for (kind, value, unit, at) in [
+        ("weight", "70", "kg", "2026-11-01T08:00:00Z"),
+        ("weight", "71.5", "kg", "2026-11-10T08:00:00Z"),
+        ("height", "165", "cm", "2026-10-01T08:00:00Z"),
+    ] {
+        records.push(NewRecord::Measurement(domain::measurement::MeasurementInput {
+            kind: Some(kind.into()),
+            value: Some(value.into()),
+            unit: Some(unit.into()),
+            measured_at: Some(at.into()),
+        }));
+    }
+    for (value, at) in [("0.9", "2026-11-02T08:00:00Z"), ("1.1", "2026-11-12T08:00:00Z")] {
+        records.push(NewRecord::Lab(domain::lab::LabInput {
+            loinc: Some("2160-0".into()),
+            value: Some(value.into()),
+            unit: Some("mg/dL".into()),
+            collected_at: Some(at.into()),
+        }));
+    }
+    for (substance, class) in [(Some("penicillin"), None), (None, Some("sulfonamides"))] {
+        records.push(NewRecord::Allergy(domain::allergy::AllergyInput {
+            substance: substance.map(str::to_owned),
+            drug_class: class.map(str::to_owned),
+            reaction: Some("rash".into()),
+            ..Default::default()
+        }));
+    }
+    for (kind, inserted, removed) in [("picc", "2026-10-01", None), ("peripheral", "2026-09-01", Some("2026-09-03"))] {
+        records.push(NewRecord::AccessDevice(domain::access_device::AccessDeviceInput {
+            kind: Some(kind.into()),
+            lumens: Some("1".into()),
+            site: Some("arm".into()),
+            inserted_on: Some(inserted.into()),
+            removed_on: removed.map(str::to_owned),
+        }));
+    }
+    for record in records {
+        app.add_patient_record(&cli, patient.id, record)?;
+    }
+    let pool = store::open_pool(&store::DatabaseUrl::parse(&db.url)?, 2)?;
+    let mut conn = pool.get()?;
+    let mut repo = store::patient_records::PatientRecordRepository::new(&mut conn);
+    let clinical = repo.clinical(patient.id)?;
+    assert_eq!(clinical.measurements, repo.measurements(patient.id)?);
+    assert_eq!(clinical.labs, repo.labs(patient.id)?);
+    assert_eq!(clinical.allergies, repo.allergies(patient.id)?);
+    assert_eq!(clinical.access_devices, repo.access_devices(patient.id)?);
+    let counts = (clinical.measurements.len(), clinical.labs.len(), clinical.allergies.len());
+    assert_eq!((counts, clinical.access_devices.len()), ((3, 2, 2), 2));
+    Ok(())
+}
+
+#[test]
+fn clinical_records_match_the_table_reads_sqlite() -> Result<()> {
+    clinical_records_match_the_table_reads(Backend::Sqlite)
+}
+
+#[test]
+fn clinical_records_match_the_table_reads_postgres() -> Result<()> {
+    clinical_records_match_the_table_reads(Backend::Postgres)
 }

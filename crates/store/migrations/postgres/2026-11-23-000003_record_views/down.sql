@@ -1,0 +1,2 @@
+DROP VIEW patient_allergies_and_devices;
+DROP VIEW patient_observations;
