@@ -181,6 +181,19 @@ impl App {
         }
     }
 
+    /// Branches where the caller holds `permission`: all branches for the CLI operator.
+    pub(crate) fn branches_for(
+        &self,
+        conn: &mut DbConn,
+        caller: &Caller,
+        permission: Permission,
+    ) -> Result<Vec<BranchId>, AppError> {
+        Ok(match caller.branches_with(permission) {
+            Some(ids) => ids,
+            None => store::branch::BranchRepository::new(conn).list()?.into_iter().map(|b| b.id).collect(),
+        })
+    }
+
     /// Writes an audit row in the caller's transaction.
     pub(crate) fn audit(&self, conn: &mut DbConn, caller: &Caller, entry: AuditEntry<'_>) -> Result<(), AppError> {
         let diff = domain::audit::json_diff(&entry.before, &entry.after);
@@ -200,6 +213,26 @@ impl App {
         })?;
         Ok(())
     }
+}
+
+/// Applies a JSON merge patch (RFC 7396) of an input's fields onto `current` (the input that reproduces the stored
+/// record): `null` clears a field, and a field the input does not have is refused as "is not a `what` field".
+pub fn merge_patch<T: serde::Serialize + serde::de::DeserializeOwned>(
+    current: &T,
+    patch: serde_json::Map<String, serde_json::Value>,
+    what: &str,
+) -> Result<T, AppError> {
+    let mut merged = match serde_json::to_value(current) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    for (key, value) in patch {
+        if !merged.contains_key(&key) {
+            return Err(AppError::invalid(&key, format!("is not {what} field")));
+        }
+        merged.insert(key, value);
+    }
+    serde_json::from_value(serde_json::Value::Object(merged)).map_err(|e| AppError::invalid("body", e.to_string()))
 }
 
 /// JSON of a record for audit diffs.

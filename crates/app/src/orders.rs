@@ -90,6 +90,16 @@ fn decode_cursor(text: &str) -> Result<QueueCursor, AppError> {
     Ok(QueueCursor { priority_rank, submitted_at: store::to_db_time(at), id })
 }
 
+/// One page of the queue order (priority, waiting time) with the cursor of the next, if there is one.
+fn queue_page(conn: &mut DbConn, filter: OrderFilter) -> Result<Page<Order>, AppError> {
+    let limit = filter.limit;
+    let mut items = OrderRepository::new(conn).queue(&filter)?;
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next_cursor = if more { items.last().map(encode_cursor) } else { None };
+    Ok(Page { items, next_cursor })
+}
+
 fn order_entry<'a>(
     action: AuditAction,
     order: &Order,
@@ -345,29 +355,7 @@ impl App {
         let statuses = if query.statuses.is_empty() { OrderStatus::ALL.to_vec() } else { query.statuses.clone() };
         let branch_ids = self.branches_for(&mut conn, caller, Permission::OrderRead)?;
         let after = query.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
-        let mut items = OrderRepository::new(&mut conn).queue(&OrderFilter {
-            branch_ids,
-            statuses,
-            patient_id: None,
-            after,
-            limit,
-        })?;
-        let more = items.len() as i64 > limit;
-        items.truncate(limit as usize);
-        let next_cursor = if more { items.last().map(encode_cursor) } else { None };
-        Ok(Page { items, next_cursor })
-    }
-
-    fn branches_for(
-        &self,
-        conn: &mut DbConn,
-        caller: &Caller,
-        permission: Permission,
-    ) -> Result<Vec<domain::BranchId>, AppError> {
-        Ok(match caller.branches_with(permission) {
-            Some(ids) => ids,
-            None => store::branch::BranchRepository::new(conn).list()?.into_iter().map(|b| b.id).collect(),
-        })
+        queue_page(&mut conn, OrderFilter { branch_ids, statuses, patient_id: None, after, limit })
     }
 
     /// The pharmacist's queue: orders waiting for verification at the branches where the caller verifies, stat
@@ -389,23 +377,12 @@ impl App {
             OrderStatus::PendingVerification,
             QUEUE_COUNT_CAP + 1,
         )?;
-        let mut orders = OrderRepository::new(&mut conn).queue(&OrderFilter {
-            branch_ids,
-            statuses,
-            patient_id: None,
-            after,
-            limit,
-        })?;
-        let more = orders.len() as i64 > limit;
-        orders.truncate(limit as usize);
-        let next_cursor = if more { orders.last().map(encode_cursor) } else { None };
+        let Page { items: orders, next_cursor } =
+            queue_page(&mut conn, OrderFilter { branch_ids, statuses, patient_id: None, after, limit })?;
         let mut patient_ids: Vec<PatientId> = orders.iter().map(|o| o.patient_id).collect();
         patient_ids.sort_unstable_by_key(|id| id.to_string());
         patient_ids.dedup();
         let patients = PatientRepository::new(&mut conn).find_many(&patient_ids)?;
-        let mut codes: Vec<String> = orders.iter().map(|o| o.fields.drug_code.clone()).collect();
-        codes.sort_unstable();
-        codes.dedup();
         let formulary = self.formulary.get(&mut conn)?;
         let now = self.now();
         let items = orders

@@ -91,10 +91,7 @@ impl App {
         let words: Vec<String> = store::patient::words(q).into_iter().take(4).collect();
         let after = search.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
         let mut conn = self.conn()?;
-        let branch_ids = match caller.branches_with(Permission::PatientRead) {
-            Some(ids) => ids,
-            None => BranchRepository::new(&mut conn).list()?.into_iter().map(|b| b.id).collect(),
-        };
+        let branch_ids = self.branches_for(&mut conn, caller, Permission::PatientRead)?;
         let mut items = PatientRepository::new(&mut conn).search(&PatientFilter { words, branch_ids, after, limit })?;
         let more = items.len() as i64 > limit;
         items.truncate(limit as usize);
@@ -155,7 +152,7 @@ impl App {
             }
             let input = match change {
                 PatientChange::Replace(input) => *input,
-                PatientChange::Merge(patch) => merge_patch(&current, patch)?,
+                PatientChange::Merge(patch) => crate::merge_patch(&current.to_input(), patch, "a patient")?,
             };
             let branch = match input.branch_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
                 Some(code) if code.eq_ignore_ascii_case(&current.branch_code) => {
@@ -210,22 +207,6 @@ impl App {
             _ => Ok(()),
         }
     }
-}
-
-/// Applies a JSON merge patch (RFC 7396) of patient fields onto the stored patient. `null` clears a field; a
-/// field the patient does not have is refused.
-fn merge_patch(current: &Patient, patch: serde_json::Map<String, serde_json::Value>) -> Result<PatientInput, AppError> {
-    let mut merged = match serde_json::to_value(current.to_input()) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    };
-    for (key, value) in patch {
-        if !merged.contains_key(&key) {
-            return Err(AppError::invalid(&key, "is not a patient field"));
-        }
-        merged.insert(key, value);
-    }
-    serde_json::from_value(serde_json::Value::Object(merged)).map_err(|e| AppError::invalid("body", e.to_string()))
 }
 
 fn mrn_taken(error: StoreError) -> AppError {

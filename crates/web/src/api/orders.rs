@@ -193,7 +193,8 @@ pub async fn change_order(
         .run(move |app| {
             let view = app.get_order(&caller, id)?;
             let zone = app.branch_zone(view.order.branch_id)?;
-            let input = merge_order_patch(&view.order, zone, patch)?;
+            let current = view.order.fields.to_input(view.order.patient_id, zone);
+            let input = app::merge_patch(&current, patch, "an order")?;
             app.change_order(&caller, id, version, &input, reason.as_deref())
         })
         .await?;
@@ -206,24 +207,6 @@ pub async fn change_order(
         response.headers_mut().insert(axum::http::header::LOCATION, value);
     }
     Ok(response)
-}
-
-fn merge_order_patch(
-    order: &Order,
-    zone: chrono_tz::Tz,
-    patch: serde_json::Map<String, serde_json::Value>,
-) -> Result<OrderInput, app::AppError> {
-    let mut merged = match serde_json::to_value(order.fields.to_input(order.patient_id, zone)) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    };
-    for (key, value) in patch {
-        if !merged.contains_key(&key) {
-            return Err(app::AppError::invalid(&key, "is not an order field"));
-        }
-        merged.insert(key, value);
-    }
-    serde_json::from_value(serde_json::Value::Object(merged)).map_err(|e| app::AppError::invalid("body", e.to_string()))
 }
 
 /// Move an order through its states: submit, verify (with `overrides` for hard stops), reject, request_clarification,
