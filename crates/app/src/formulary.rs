@@ -80,6 +80,13 @@ impl App {
         Ok(FormularyRepository::new(&mut *self.conn()?).list()?)
     }
 
+    /// The current formulary by code, from this process's stamp-checked cache: for pages that only need entries
+    /// (drug names, the order form's drug list), without reading and parsing every stored document again.
+    pub fn formulary(&self, caller: &Caller) -> Result<Formulary, AppError> {
+        caller.require(Permission::FormularyRead)?;
+        self.formulary.get(&mut *self.conn()?)
+    }
+
     pub fn get_formulary_entry(&self, caller: &Caller, code: &str) -> Result<StoredEntry, AppError> {
         caller.require(Permission::FormularyRead)?;
         FormularyRepository::new(&mut *self.conn()?).find(code).map_err(AppError::not_found_as("formulary entry"))

@@ -40,6 +40,13 @@ pub struct Override {
     pub reason: String,
 }
 
+/// Decision support on a proposed order, and the time zone of the patient's branch.
+#[derive(Debug, Clone)]
+pub struct OrderCheck {
+    pub result: CheckResult,
+    pub time_zone: chrono_tz::Tz,
+}
+
 /// An order with what a reader needs beside it.
 #[derive(Debug, Clone)]
 pub struct OrderView {
@@ -276,15 +283,17 @@ impl App {
         Ok((patient, branch, stamp))
     }
 
-    /// Decision support on a proposed order, without saving anything.
-    pub fn check_order(&self, caller: &Caller, input: &OrderInput) -> Result<CheckResult, AppError> {
+    /// Decision support on a proposed order, without saving anything; with the patient's branch time zone, in which
+    /// the calculations' times (weight, creatinine) are shown.
+    pub fn check_order(&self, caller: &Caller, input: &OrderInput) -> Result<OrderCheck, AppError> {
         caller.require(Permission::OrderRead)?;
         let mut conn = self.conn()?;
         let (patient, branch, stamp) = self.order_patient(&mut conn, caller, input)?;
         let formulary = self.formulary.get_at(&mut conn, stamp)?;
         let records = PatientRecordRepository::new(&mut conn).clinical(patient.id)?;
         let (fields, entry) = self.validate_order(&branch, &formulary, &records.access_devices, input)?;
-        self.run_checks(&mut conn, &patient, &branch, &formulary, &records, &fields, &entry, None)
+        let result = self.run_checks(&mut conn, &patient, &branch, &formulary, &records, &fields, &entry, None)?;
+        Ok(OrderCheck { result, time_zone: branch.time_zone })
     }
 
     /// Stores a new order as a draft, or submitted for verification when `submit` is set.

@@ -193,7 +193,7 @@ fn load_orders(app: &App, cli: &Caller) -> anyhow::Result<usize> {
             .with_context(|| format!("placing a demo {} order for {}", regimen.drug, patient.fields.mrn))?;
         placed += 1;
         if i % 3 == 0 {
-            let check = app.check_order(cli, &input)?;
+            let check = app.check_order(cli, &input)?.result;
             let overrides: Vec<app::orders::Override> = check
                 .hard_stops()
                 .map(|a| app::orders::Override {

@@ -85,8 +85,8 @@ pub async fn check_order(
     ApiCaller(caller): ApiCaller,
     ApiJson(input): ApiJson<OrderInput>,
 ) -> Result<Response, ApiError> {
-    let result = state.run(move |app| app.check_order(&caller, &input)).await?;
-    Ok(axum::Json(result).into_response())
+    let check = state.run(move |app| app.check_order(&caller, &input)).await?;
+    Ok(axum::Json(check.result).into_response())
 }
 
 fn statuses(query: &HashMap<String, String>) -> Result<Vec<OrderStatus>, ApiError> {

@@ -89,22 +89,17 @@ impl From<&Alert> for AlertView {
 fn calculation_facts(result: &CheckResult, zone: Tz) -> Vec<Fact> {
     let c = &result.calculations;
     let d = |v: Option<rust_decimal::Decimal>, unit: &str| v.map(|v| format!("{} {unit}", v.normalize()));
+    // " (2026-11-20 08:00 EST)": when a figure was measured, in the branch's zone.
+    let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map(|t| format!(" ({})", local_time(t, zone))).unwrap_or_default()
+    };
     let mut facts = vec![Fact { label: "Age", value: format!("{} years", c.age_years) }];
     let mut push = |label: &'static str, value: Option<String>| {
         if let Some(value) = value {
             facts.push(Fact { label, value });
         }
     };
-    push(
-        "Weight",
-        c.weight_kg.map(|w| {
-            format!(
-                "{} kg{}",
-                w.normalize(),
-                c.weight_measured_at.map(|t| format!(" ({})", local_time(t, zone))).unwrap_or_default()
-            )
-        }),
-    );
+    push("Weight", c.weight_kg.map(|w| format!("{} kg{}", w.normalize(), when(c.weight_measured_at))));
     push(
         "Dosing weight",
         c.dosing_weight_kg.map(|w| format!("{} kg ({})", w.normalize(), c.dosing_weight_basis.unwrap_or("actual"))),
@@ -116,13 +111,7 @@ fn calculation_facts(result: &CheckResult, zone: Tz) -> Vec<Fact> {
     push("BSA (DuBois)", d(c.bsa_dubois_m2, "m²"));
     push(
         "Serum creatinine",
-        c.serum_creatinine_mg_dl.map(|v| {
-            format!(
-                "{} mg/dL{}",
-                v.normalize(),
-                c.creatinine_collected_at.map(|t| format!(" ({})", local_time(t, zone))).unwrap_or_default()
-            )
-        }),
+        c.serum_creatinine_mg_dl.map(|v| format!("{} mg/dL{}", v.normalize(), when(c.creatinine_collected_at))),
     );
     push(
         "CrCl (Cockcroft–Gault)",
@@ -315,8 +304,9 @@ async fn form_page(
 ) -> Result<OrderFormPage, PageError> {
     let caller = session.caller.clone();
     let (chart, formulary) =
-        state.run(move |app| Ok((app.patient_chart(&caller, patient_id)?, app.list_formulary(&caller)?))).await?;
-    let drugs = formulary.iter().map(|e| (e.entry.code.clone(), e.entry.name.clone())).collect();
+        state.run(move |app| Ok((app.patient_chart(&caller, patient_id)?, app.formulary(&caller)?))).await?;
+    let mut drugs: Vec<(String, String)> = formulary.values().map(|e| (e.code.clone(), e.name.clone())).collect();
+    drugs.sort_by(|a, b| a.1.cmp(&b.1));
     let devices = chart
         .records
         .access_devices
@@ -371,19 +361,10 @@ pub async fn check_order(
 ) -> Result<Response, PageError> {
     let input = input_from_form(&form);
     let caller = session.caller.clone();
-    let result = state
-        .run(move |app| {
-            let result = app.check_order(&caller, &input);
-            let zone = match input.patient_id.as_deref().and_then(PatientId::parse) {
-                Some(id) => app.get_patient(&caller, id).and_then(|p| app.branch_zone(p.branch_id)).ok(),
-                None => None,
-            };
-            Ok((result, zone.unwrap_or(chrono_tz::UTC)))
-        })
-        .await?;
+    let result = state.run(move |app| Ok(app.check_order(&caller, &input))).await?;
     Ok(match result {
-        (Ok(check), zone) => AlertsPanel::from_result(&check, zone).into_response(),
-        (Err(AppError::Invalid(errors)), _) => AlertsPanel {
+        Ok(check) => AlertsPanel::from_result(&check.result, check.time_zone).into_response(),
+        Err(AppError::Invalid(errors)) => AlertsPanel {
             facts: vec![],
             alerts: vec![],
             problem: Some(format!(
@@ -397,7 +378,7 @@ pub async fn check_order(
             )),
         }
         .into_response(),
-        (Err(other), _) => return Err(other.into()),
+        Err(other) => return Err(other.into()),
     })
 }
 

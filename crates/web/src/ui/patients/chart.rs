@@ -85,16 +85,15 @@ pub async fn show_patient(
             let today = app.today_at(&branch);
             let orders = if caller.can_at(Permission::OrderRead, chart.patient.branch_id) {
                 let query = app::orders::OrderQuery { patient_id: Some(id), ..Default::default() };
-                let names = app.list_formulary(&caller)?;
+                let formulary = app.formulary(&caller)?;
                 let page = app.list_orders(&caller, &query)?;
                 Some(
                     page.items
                         .into_iter()
                         .map(|o| {
-                            let drug = names
-                                .iter()
-                                .find(|e| e.entry.code == o.fields.drug_code)
-                                .map_or_else(|| o.fields.drug_code.clone(), |e| e.entry.name.clone());
+                            let drug = formulary
+                                .get(&o.fields.drug_code)
+                                .map_or_else(|| o.fields.drug_code.clone(), |e| e.name.clone());
                             OrderRow {
                                 href: format!("/orders/{}", o.id),
                                 rx: o.rx_number(),
