@@ -106,15 +106,6 @@ impl<'a> FormularyRepository<'a> {
         row.into_stored()
     }
 
-    /// The entries with these codes (those that exist).
-    pub fn find_many(&mut self, codes: &[String]) -> Result<Vec<StoredEntry>, StoreError> {
-        let rows: Vec<EntryRow> = formulary_entries::table
-            .filter(formulary_entries::code.eq_any(codes))
-            .select(EntryRow::as_select())
-            .load(self.conn)?;
-        rows.into_iter().map(EntryRow::into_stored).collect()
-    }
-
     /// Adds a new entry as version 1 and keeps that version.
     pub fn insert(
         &mut self,
