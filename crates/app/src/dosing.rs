@@ -102,7 +102,8 @@ pub struct EstimateOutput {
     pub objective: f64,
     pub levels_used: usize,
     pub auc: Vec<AucOutput>,
-    /// Regimens predicted inside the target at steady state, best first.
+    /// Regimens predicted inside the target at steady state, one per interval, the recommended one first: the
+    /// longest interval whose steady-state peak is at most 3 × its trough, then shorter ones, then the rest.
     pub suggestions: Vec<SuggestionOutput>,
     /// The individual prediction from the first dose to 48 h past the last dose or level.
     pub curve: Vec<CurvePoint>,

@@ -52,11 +52,17 @@ pub struct DoseSearch {
     pub max_rate_mg_per_h: f64,
     pub min_duration_h: f64,
     pub duration_step_h: f64,
+    /// Ranking: the recommended regimen is the one with the longest interval whose steady-state peak is at most
+    /// this multiple of its trough (fewest infusions without a long low period).
+    pub max_peak_trough_ratio: f64,
 }
 
 impl Default for DoseSearch {
     /// Vancomycin defaults: AUC24 400–600 mg·h/L (Rybak 2020), 250 mg steps up to 4,500 mg, q8–48 h,
     /// infused no faster than 1,000 mg/h and over at least 1 h, in 30-min steps (Rybak 2020 infusion-rate advice).
+    /// Peak:trough at most 3 for the recommended one: a practical choice a little tighter than the 4 of the Matzke
+    /// nomogram, which was built to give steady-state peaks of 30 and troughs of 7.5 mg/L (Matzke GR et al.
+    /// Antimicrob Agents Chemother 1984;25(4):433–437; Bauer LA, Applied Clinical Pharmacokinetics, ch. 5).
     fn default() -> Self {
         DoseSearch {
             auc24_min: 400.0,
@@ -68,6 +74,7 @@ impl Default for DoseSearch {
             max_rate_mg_per_h: 1000.0,
             min_duration_h: 1.0,
             duration_step_h: 0.5,
+            max_peak_trough_ratio: 3.0,
         }
     }
 }
@@ -95,6 +102,9 @@ impl DoseSearch {
         positive(|| "amount_step_mg".into(), self.amount_step_mg)?;
         positive(|| "max_rate_mg_per_h".into(), self.max_rate_mg_per_h)?;
         positive(|| "duration_step_h".into(), self.duration_step_h)?;
+        if !(self.max_peak_trough_ratio >= 1.0) {
+            return Err(DosingError::Unsupported { field: "max_peak_trough_ratio".into(), reason: "must be ≥ 1" });
+        }
         non_negative(|| "min_duration_h".into(), self.min_duration_h)?;
         for (i, t) in self.intervals_h.iter().enumerate() {
             positive(|| format!("intervals_h[{i}]"), *t)?;
@@ -111,8 +121,10 @@ impl DoseSearch {
 
 /// For each interval, the rounded amount whose steady-state AUC24 = 24·D/(τ·CL) is nearest the window's middle;
 /// ties go to the lower amount;
-/// kept only if inside the window and the infusion fits the interval. Ordered by distance from the middle, then
-/// by interval. Peak and trough come from the closed-form steady state.
+/// kept only if inside the window and the infusion fits the interval. Peak and trough come from the closed-form
+/// steady state. Ranked so the first is the one to recommend: regimens whose peak:trough stays within
+/// `max_peak_trough_ratio` come first, longest interval first (fewest infusions, which matters at home); then the
+/// others, shortest interval first (the smallest swing). Within an interval there is one amount.
 pub fn suggest(params: &PkParams, search: &DoseSearch) -> Result<Vec<Suggestion>, DosingError> {
     search.validate()?;
     let disp = params.disposition();
@@ -147,8 +159,13 @@ pub fn suggest(params: &PkParams, search: &DoseSearch) -> Result<Vec<Suggestion>
             peak_mg_l: disp.steady_state_concentration(amount, duration, tau, duration),
         });
     }
+    let rank = |s: &Suggestion| {
+        let steady = s.peak_mg_l <= search.max_peak_trough_ratio * s.trough_mg_l;
+        (!steady, if steady { -s.interval_h } else { s.interval_h })
+    };
     out.sort_by(|a, b| {
-        (a.auc24 - mid).abs().total_cmp(&(b.auc24 - mid).abs()).then(a.interval_h.total_cmp(&b.interval_h))
+        let (ka, kb) = (rank(a), rank(b));
+        ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
     });
     Ok(out)
 }

@@ -64,8 +64,29 @@ fn suggestions_land_in_the_window_with_practical_amounts() {
     let q24 = s.iter().find(|x| x.interval_h == 24.0).unwrap();
     assert_eq!((q24.amount_mg, q24.duration_h), (2250.0, 2.5));
     assert!((q24.auc24 - 500.0).abs() < 1e-9);
-    // q8h 750 mg also hits 500 exactly; equal distances sort by interval.
-    assert_eq!((s[0].amount_mg, s[0].interval_h), (750.0, 8.0));
+    // Ranking: peak:trough ≤ 3 holds for q8h (27.2/16.3) and q12h (28.0/13.0) but not q24h (41.4/11.2); the
+    // longest interval that keeps it is recommended, then the shorter ones, then the rest by rising swing.
+    let order: Vec<f64> = s.iter().map(|x| x.interval_h).collect();
+    assert_eq!(order, [12.0, 8.0, 24.0, 36.0, 48.0]);
+    assert!(s[0].peak_mg_l <= 3.0 * s[0].trough_mg_l && s[2].peak_mg_l > 3.0 * s[2].trough_mg_l);
+}
+
+/// The example fit (CL 2.87 L/h) has q48h 2750 mg nearest the window's middle (AUC24 479 vs 523 for the
+/// others) yet with the widest swing; the recommendation is q24h 1500 mg, the longest interval with peak ≤ 3 ×
+/// trough. With a lower clearance (CrCl ≈ 30 mL/min in Goti's model) the interval lengthens to q48h.
+#[test]
+fn the_recommendation_is_the_longest_interval_with_a_moderate_swing() {
+    let fitted = PkParams::TwoCompartment { cl_l_h: 2.87, v1_l: 63.7, q_l_h: 6.5, v2_l: 40.7 };
+    let s = suggest(&fitted, &DoseSearch::default()).unwrap();
+    assert_eq!((s[0].amount_mg, s[0].interval_h, s[0].duration_h), (1500.0, 24.0, 1.5));
+    let slow = PkParams::TwoCompartment { cl_l_h: 1.5, v1_l: 58.4, q_l_h: 6.5, v2_l: 38.4 };
+    let s = suggest(&slow, &DoseSearch::default()).unwrap();
+    assert_eq!((s[0].amount_mg, s[0].interval_h), (1500.0, 48.0));
+    // A tighter ratio picks a shorter interval; a ratio below 1 is refused by name.
+    let tight = DoseSearch { max_peak_trough_ratio: 1.6, ..DoseSearch::default() }; // q24h swings 2.4, q12h 1.59
+    assert_eq!(suggest(&fitted, &tight).unwrap()[0].interval_h, 12.0);
+    let bad = DoseSearch { max_peak_trough_ratio: 0.5, ..DoseSearch::default() };
+    assert_eq!(suggest(&fitted, &bad).unwrap_err().field(), "max_peak_trough_ratio");
 }
 
 #[test]
@@ -106,3 +127,4 @@ fn next_dose_amounts_are_none_when_the_history_already_exceeds_the_target() {
     let e = amount_for_concentration(&p, &history, 12.0, -1.0, 13.0, 30.0).unwrap_err();
     assert_eq!(e.field(), "doses[0].duration_h");
 }
+

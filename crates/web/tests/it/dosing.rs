@@ -64,6 +64,8 @@ async fn issue_example_fits_and_suggests(app: TestApp) -> Result<()> {
         assert!([8.0, 12.0, 24.0, 36.0, 48.0].contains(&num(&s["interval_h"])), "{s}");
         assert!(num(&s["peak_mg_l"]) > num(&s["trough_mg_l"]), "{s}");
     }
+    let first = &suggestions[0];
+    assert_eq!((num(&first["amount_mg"]), num(&first["interval_h"])), (1500.0, 24.0), "recommended first: {first}");
     let curve = fit["curve"].as_array().cloned().unwrap_or_default();
     assert!(!curve.is_empty() && curve.len() <= 501, "{} points", curve.len());
     assert_eq!(num(&curve[curve.len() - 1]["time_h"]), 13.0 + 48.0, "48 h past the last level");
