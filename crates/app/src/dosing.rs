@@ -24,7 +24,7 @@ const CURVE_MAX_STEPS: f64 = 500.0;
 
 /// A fit request: the model, the patient's covariates, the doses given, the levels measured, the AUC windows
 /// wanted and the AUC24 target of the suggestions. Hours on one clock (any origin).
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EstimateInput {
     /// A model id from `GET /api/v1/dosing/models`, e.g. `vancomycin-goti-2018`.
@@ -45,7 +45,7 @@ pub struct EstimateInput {
 }
 
 /// Patient covariates; each model names those it needs.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CovariatesInput {
     pub weight_kg: f64,
@@ -58,7 +58,7 @@ pub struct CovariatesInput {
     pub height_cm: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SexInput {
     Female,
@@ -66,7 +66,7 @@ pub enum SexInput {
 }
 
 /// One infusion: starts at `time_h`, lasts `duration_h` (0 = bolus).
-#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DoseInput {
     pub time_h: f64,
@@ -74,14 +74,14 @@ pub struct DoseInput {
     pub duration_h: f64,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LevelInput {
     pub time_h: f64,
     pub concentration_mg_l: f64,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetInput {
     pub auc24_min: f64,
@@ -171,6 +171,11 @@ pub struct CovariateInfo {
     pub required: bool,
 }
 
+/// Whether any population model is for this drug (a formulary code).
+pub fn has_model_for(drug_code: &str) -> bool {
+    dosing::models::all().iter().any(|m| m.drug == drug_code)
+}
+
 impl App {
     /// Every population model with its covariates and citation.
     pub fn dosing_models(&self, caller: &Caller) -> Result<Vec<ModelInfo>, AppError> {
@@ -249,7 +254,7 @@ fn too_many(field: &str, len: usize, max: usize) -> Result<(), AppError> {
     if len > max { Err(AppError::invalid(field, format!("at most {max} entries (got {len})"))) } else { Ok(()) }
 }
 
-fn estimate(input: &EstimateInput) -> Result<EstimateOutput, AppError> {
+pub(crate) fn estimate(input: &EstimateInput) -> Result<EstimateOutput, AppError> {
     let model = dosing::models::by_id(&input.model).map_err(invalid)?;
     too_many("doses", input.doses.len(), MAX_DOSES)?;
     too_many("levels", input.levels.len(), MAX_LEVELS)?;
@@ -297,4 +302,38 @@ fn curve(params: &PkParams, doses: &[Dose], levels: &[Level]) -> Result<Vec<Curv
     let step_h = ((to_h - from_h) / CURVE_MAX_STEPS / CURVE_STEP_H).ceil().max(1.0) * CURVE_STEP_H;
     let points = dosing::curve(&params.disposition(), doses, from_h, to_h, step_h)?;
     Ok(points.into_iter().map(|(time_h, concentration_mg_l)| CurvePoint { time_h, concentration_mg_l }).collect())
+}
+
+fn params_from(p: &PkParamsOutput) -> PkParams {
+    match (p.q_l_h, p.v2_l) {
+        (Some(q_l_h), Some(v2_l)) => PkParams::TwoCompartment { cl_l_h: p.cl_l_h, v1_l: p.v1_l, q_l_h, v2_l },
+        _ => PkParams::OneCompartment { cl_l_h: p.cl_l_h, v_l: p.v1_l },
+    }
+}
+
+/// The individual prediction over `[start_h, start_h + span_h]` when `regimen` starts at `start_h` after the doses
+/// of `input`, every 0.5 h.
+pub(crate) fn projection(
+    input: &EstimateInput,
+    output: &EstimateOutput,
+    regimen: &SuggestionOutput,
+    start_h: f64,
+    span_h: f64,
+) -> Result<Vec<CurvePoint>, AppError> {
+    let mut doses: Vec<Dose> = input.doses.iter().map(|d| Dose::new(d.time_h, d.amount_mg, d.duration_h)).collect();
+    let mut t = start_h;
+    while t < start_h + span_h {
+        doses.push(Dose::new(t, regimen.amount_mg, regimen.duration_h));
+        t += regimen.interval_h;
+    }
+    let disposition = params_from(&output.individual).disposition();
+    let points = dosing::curve(&disposition, &doses, start_h, start_h + span_h, CURVE_STEP_H).map_err(invalid)?;
+    Ok(points.into_iter().map(|(time_h, concentration_mg_l)| CurvePoint { time_h, concentration_mg_l }).collect())
+}
+
+/// The individual prediction at each level's time (the fitted value beside the observed one).
+pub(crate) fn predictions_at_levels(input: &EstimateInput, output: &EstimateOutput) -> Vec<f64> {
+    let doses: Vec<Dose> = input.doses.iter().map(|d| Dose::new(d.time_h, d.amount_mg, d.duration_h)).collect();
+    let disposition = params_from(&output.individual).disposition();
+    input.levels.iter().map(|l| disposition.concentration(&doses, l.time_h)).collect()
 }

@@ -455,8 +455,21 @@ impl App {
     ) -> Result<Order, AppError> {
         caller.require(Permission::OrderWrite)?;
         let mut conn = self.conn()?;
+        write_tx(&mut conn, |c| self.change_in(c, caller, id, expected_version, input, reason))
+    }
+
+    /// `change_order` inside the caller's transaction.
+    pub(crate) fn change_in(
+        &self,
+        c: &mut DbConn,
+        caller: &Caller,
+        id: OrderId,
+        expected_version: i64,
+        input: &OrderInput,
+        reason: Option<&str>,
+    ) -> Result<Order, AppError> {
         let now = self.now();
-        write_tx(&mut conn, |c| {
+        {
             let current = OrderRepository::new(c).find(id).map_err(AppError::not_found_as("order"))?;
             caller.require_at(Permission::OrderWrite, current.branch_id)?;
             if current.version != expected_version {
@@ -500,7 +513,7 @@ impl App {
             OrderRepository::new(c).insert(&next)?;
             self.audit(c, caller, order_entry(AuditAction::Create, &next, serde_json::Value::Null, Some(&reason)))?;
             Ok(next)
-        })
+        }
     }
 
     fn new_version(

@@ -28,6 +28,8 @@ crate::text_enum! {
         Supersede => "supersede",
         /// A pharmacist passed a hard stop, with a reason.
         Override => "override",
+        /// A pharmacist turned a precision-dosing recommendation into an order change; the fit is the diff.
+        ApplyDosing => "apply_dosing",
     }
 }
 

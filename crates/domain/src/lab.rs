@@ -47,6 +47,8 @@ pub fn loinc_name(code: &str) -> Option<&'static str> {
         "6690-2" => "Leukocytes (WBC), blood",
         "2823-3" => "Potassium, serum/plasma",
         "4092-3" => "Vancomycin trough, serum/plasma",
+        "4090-7" => "Vancomycin peak, serum/plasma",
+        "20578-1" => "Vancomycin random, serum/plasma",
         "1988-5" => "C reactive protein, serum/plasma",
         "718-7" => "Hemoglobin, blood",
         "777-3" => "Platelets, blood",
@@ -54,6 +56,15 @@ pub fn loinc_name(code: &str) -> Option<&'static str> {
         "1742-6" => "ALT, serum/plasma",
         _ => return None,
     })
+}
+
+/// The drug-level LOINC codes precision dosing reads as measured concentrations of `drug` (a formulary code).
+/// Only codes whose meaning we have confirmed are listed; other drugs' levels are entered on the dosing page.
+pub fn level_loincs(drug: &str) -> &'static [&'static str] {
+    match drug {
+        "vancomycin" => &["4092-3", "4090-7", "20578-1"],
+        _ => &[],
+    }
 }
 
 impl LabInput {
@@ -115,6 +126,17 @@ mod tests {
             collected_at: Some("2026-11-20T07:00:00Z".into()),
         };
         input.validate(chrono_tz::UTC, Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap())
+    }
+
+    #[test]
+    fn drug_level_codes_are_well_formed_and_named() {
+        for drug in ["vancomycin"] {
+            for code in level_loincs(drug) {
+                assert!(Loinc::parse(code).is_ok(), "{code}");
+                assert!(loinc_name(code).is_some_and(|n| n.to_lowercase().contains(drug)), "{code}");
+            }
+        }
+        assert!(level_loincs("cefazolin").is_empty());
     }
 
     #[test]

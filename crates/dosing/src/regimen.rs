@@ -102,7 +102,7 @@ impl DoseSearch {
         positive(|| "amount_step_mg".into(), self.amount_step_mg)?;
         positive(|| "max_rate_mg_per_h".into(), self.max_rate_mg_per_h)?;
         positive(|| "duration_step_h".into(), self.duration_step_h)?;
-        if !(self.max_peak_trough_ratio >= 1.0) {
+        if self.max_peak_trough_ratio.is_nan() || self.max_peak_trough_ratio < 1.0 {
             return Err(DosingError::Unsupported { field: "max_peak_trough_ratio".into(), reason: "must be ≥ 1" });
         }
         non_negative(|| "min_duration_h".into(), self.min_duration_h)?;

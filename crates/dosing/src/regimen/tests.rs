@@ -127,4 +127,3 @@ fn next_dose_amounts_are_none_when_the_history_already_exceeds_the_target() {
     let e = amount_for_concentration(&p, &history, 12.0, -1.0, 13.0, 30.0).unwrap_err();
     assert_eq!(e.field(), "doses[0].duration_h");
 }
-

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod dosing;
 pub mod formulary;
 pub mod home;
 pub mod login;
@@ -67,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .merge(home::router())
         .merge(patients::router())
         .merge(orders::router())
+        .merge(dosing::router())
         .merge(formulary::router())
         .merge(admin::router())
         .merge(audit::router())

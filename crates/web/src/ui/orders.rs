@@ -496,6 +496,7 @@ pub struct OrderPage {
     pub facts: Vec<Fact>,
     pub actions: Vec<ActionButton>,
     pub verify_href: Option<String>,
+    pub dosing_href: Option<String>,
     pub previous_href: Option<String>,
     pub verifications: Vec<VerificationRow>,
     pub message: Option<String>,
@@ -539,6 +540,9 @@ async fn order_page(
         actions,
         verify_href: (can_verify && order.status == OrderStatus::PendingVerification)
             .then(|| format!("/verification/{id}")),
+        dosing_href: (caller.can_at(Permission::DosingUse, order.branch_id)
+            && app::dosing::has_model_for(&order.fields.drug_code))
+        .then(|| format!("/orders/{id}/dosing")),
         previous_href: order.previous_id.map(|p| format!("/orders/{p}")),
         verifications: verification_rows(&view.verifications, zone),
         message,

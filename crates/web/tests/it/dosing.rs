@@ -15,6 +15,7 @@ testkit::on_both_backends! {
     models_are_listed_with_citations => models_are_listed_with_citations;
     impossible_input_names_the_field => impossible_input_names_the_field;
     only_pharmacists_use_the_calculator => only_pharmacists_use_the_calculator;
+    dosing_page_fits_and_changes_the_order => dosing_page_fits_and_changes_the_order;
 }
 
 const ESTIMATE: &str = "/api/v1/dosing/estimate";
@@ -142,5 +143,171 @@ async fn only_pharmacists_use_the_calculator(app: TestApp) -> Result<()> {
     }
     let anonymous = app.client.post(app.url(ESTIMATE)).json(&example()).send().await?;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    Ok(())
+}
+
+/// The form of a page as a browser would post it: inputs, selected options and textareas.
+fn form_values(html: &str) -> Vec<(String, String)> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = |css: &str| scraper::Selector::parse(css).expect("valid selector");
+    let mut values = Vec::new();
+    for input in doc.select(&sel("form input")) {
+        let (Some(name), value) = (input.value().attr("name"), input.value().attr("value")) else { continue };
+        values.push((name.to_owned(), value.unwrap_or_default().to_owned()));
+    }
+    for select in doc.select(&sel("form select")) {
+        let name = select.value().attr("name").unwrap_or_default();
+        let chosen = select.select(&sel("option[selected]")).next().and_then(|o| o.value().attr("value"));
+        values.push((name.to_owned(), chosen.unwrap_or_default().to_owned()));
+    }
+    for area in doc.select(&sel("form textarea")) {
+        let name = area.value().attr("name").unwrap_or_default();
+        values.push((name.to_owned(), area.text().collect()));
+    }
+    values
+}
+
+fn set(values: &mut Vec<(String, String)>, name: &str, value: &str) {
+    values.retain(|(k, _)| k != name);
+    values.push((name.to_owned(), value.to_owned()));
+}
+
+fn choices(html: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse("button[name=choice]").expect("valid selector");
+    doc.select(&sel).filter_map(|b| b.value().attr("value").map(str::to_owned)).collect()
+}
+
+/// A verified vancomycin order (1000 mg q12h over 60 min, started 36 h ago) for an 80 kg patient with a trough
+/// and a post-distribution level among the labs. The dosing page opens with the schedule's doses and both levels,
+/// asks for the dialysis status it may not assume, fits and draws the curve, and applying the recommended regimen
+/// supersedes the order with a new version awaiting verification, with the fit kept in the audit trail.
+async fn dosing_page_fits_and_changes_the_order(app: TestApp) -> Result<()> {
+    let pharmacist = app.token_for(Role::Pharmacist).await?;
+    let patient = create_patient(&app, &pharmacist, "Dosing").await?;
+    let patient_id = id_of(&patient);
+    let base = format!("/api/v1/patients/{patient_id}");
+    let start = chrono::Utc::now() - chrono::Duration::hours(36);
+    let at = |h: f64| (start + chrono::Duration::minutes((h * 60.0) as i64)).to_rfc3339();
+    for (collection, body) in [
+        ("measurements", json!({"kind": "weight", "value": "80", "unit": "kg", "measured_at": at(0.0)})),
+        ("measurements", json!({"kind": "height", "value": "175", "unit": "cm", "measured_at": at(0.0)})),
+        ("labs", json!({"loinc": "2160-0", "value": "1.1", "unit": "mg/dL", "collected_at": at(0.0)})),
+        ("labs", json!({"loinc": "4092-3", "value": "9.5", "unit": "mg/L", "collected_at": at(11.5)})),
+        ("labs", json!({"loinc": "20578-1", "value": "24", "unit": "mg/L", "collected_at": at(14.0)})),
+    ] {
+        expect_status(post_json(&app, &pharmacist, &format!("{base}/{collection}"), &body).await?, StatusCode::CREATED)
+            .await?;
+    }
+    let order = expect_status(
+        post_json(
+            &app,
+            &pharmacist,
+            "/api/v1/orders",
+            &json!({"patient_id": patient_id, "prescriber_name": "Dr Synthetic Prescriber",
+                    "prescriber_npi": "1234567893", "drug_code": "vancomycin", "dose": {"value": "1000", "unit": "mg"},
+                    "route": "iv", "frequency": "q12h", "infusion_minutes": 60, "duration_days": 7,
+                    "start_at": start.to_rfc3339()}),
+        )
+        .await?,
+        StatusCode::CREATED,
+    )
+    .await?;
+    let order_id = id_of(&order);
+    let verified = app
+        .client
+        .post(app.url(&format!("/api/v1/orders/{order_id}/transitions")))
+        .bearer_auth(&pharmacist)
+        .header("If-Match", "\"1\"")
+        .json(&json!({"action": "verify"}))
+        .send()
+        .await?;
+    let verified = expect_status(verified, StatusCode::OK).await?;
+    assert_eq!(verified["status"], "verified");
+
+    app.sign_in_as(Role::Pharmacist).await?;
+    let page_url = app.url(&format!("/orders/{order_id}/dosing"));
+    let show = app.client.get(app.url(&format!("/orders/{order_id}"))).send().await?.text().await?;
+    assert!(show.contains(&format!("href=\"/orders/{order_id}/dosing\"")), "the order links to its dosing page");
+    let opened = app.client.get(page_url.clone()).send().await?;
+    assert_eq!(opened.status(), StatusCode::OK);
+    let html = opened.text().await?;
+    let mut form = form_values(&html);
+    let value = |form: &[(String, String)], name: &str| {
+        form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    };
+    // Starts 36 h ago, q12h: doses at 0, 12, 24 and 36 h (the last one due now), each 1000 mg over 60 min.
+    let doses = value(&form, "doses");
+    assert_eq!(doses.lines().filter(|l| l.ends_with(", 1000, 60")).count(), 4, "{doses}");
+    let levels = value(&form, "levels");
+    assert_eq!(levels.lines().count(), 2, "both drug levels from the labs: {levels}");
+    assert!(levels.contains(", 9.5") && levels.contains(", 24"), "{levels}");
+    assert_eq!(value(&form, "weight_kg"), "80");
+    assert!(html.contains("id=\"dialysis-error\""), "dialysis status is asked, never assumed");
+    assert!(!html.contains("<svg"), "no fit until it is answered");
+
+    // A bad dose line is named inline and nothing is fitted.
+    let mut bad = form.clone();
+    set(&mut bad, "dialysis", "no");
+    set(&mut bad, "doses", "yesterday, lots, 60");
+    let refused = app.client.post(page_url.clone()).form(&bad).send().await?;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = refused.text().await?;
+    assert!(text.contains("id=\"doses-error\"") && text.contains("line 1"), "inline error naming the line");
+
+    set(&mut form, "dialysis", "no");
+    let fitted = app.client.post(page_url.clone()).form(&form).send().await?;
+    assert_eq!(fitted.status(), StatusCode::OK);
+    let html = fitted.text().await?;
+    assert!(html.contains("<svg") && html.contains("class=\"fitted\"") && html.contains("class=\"projected\""));
+    assert_eq!(html.matches("class=\"level\"").count(), 2, "both levels drawn");
+    assert!(html.contains("Target AUC24 400–600 mg·h/L = average 16.7–25.0 mg/L"), "target window drawn");
+    assert!(html.contains("Recommended:") && html.contains("Levels: observed and fitted"));
+    let offered = choices(&html);
+    assert!(!offered.is_empty(), "suggestions to apply");
+    let parts: Vec<f64> = offered[0].split(':').filter_map(|p| p.parse().ok()).collect();
+    let (amount, interval) = (parts[1], parts[2]);
+
+    // A choice that no longer matches the fit is refused, not applied unseen.
+    let mut stale = form.clone();
+    set(&mut stale, "choice", "0:99999:12");
+    let apply_url = app.url(&format!("/orders/{order_id}/dosing/apply"));
+    let refused = app.client.post(apply_url.clone()).form(&stale).send().await?;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await?.contains("the fit changed"));
+
+    let mut apply = form.clone();
+    set(&mut apply, "choice", &offered[0]);
+    set(&mut apply, "note", "levels reviewed");
+    let applied = app.client.post(apply_url).form(&apply).send().await?;
+    assert_eq!(applied.status(), StatusCode::SEE_OTHER, "opens the new version");
+    let location = applied.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default();
+    let new_id = location.trim_start_matches("/orders/").to_owned();
+    assert_ne!(new_id, order_id, "a verified order changes by a new version");
+
+    let new = expect_status(get(&app, &pharmacist, &format!("/api/v1/orders/{new_id}")).await?, StatusCode::OK).await?;
+    assert_eq!(new["status"], "pending_verification");
+    assert_eq!(new["previous_id"], order_id.as_str());
+    assert_eq!(new["dose"]["unit"], "mg");
+    assert_eq!(new["dose"]["value"].as_str().and_then(|v| v.parse::<f64>().ok()), Some(amount));
+    assert_eq!(new["frequency"], format!("q{interval}h"));
+    let reason = new["change_reason"].as_str().unwrap_or_default();
+    assert!(reason.starts_with("Precision dosing:") && reason.ends_with("levels reviewed"), "{reason}");
+    let old =
+        expect_status(get(&app, &pharmacist, &format!("/api/v1/orders/{order_id}")).await?, StatusCode::OK).await?;
+    assert_eq!(old["status"], "superseded");
+
+    let auditor = app.token_for(Role::Auditor).await?;
+    let trail = expect_status(
+        get(&app, &auditor, &format!("/api/v1/audit-events?patient_id={patient_id}")).await?,
+        StatusCode::OK,
+    )
+    .await?;
+    let items = trail["items"].as_array().cloned().unwrap_or_default();
+    let applied = items.iter().find(|e| e["action"] == "apply_dosing").cloned().unwrap_or_default();
+    assert_eq!(applied["entity_id"], new_id.as_str());
+    assert_eq!(applied["diff"]["model"]["to"], "vancomycin-goti-2018");
+    assert!(applied["diff"]["individual"]["to"]["cl_l_h"].is_number(), "{applied}");
+    assert_eq!(applied["diff"]["levels"]["to"].as_array().map(Vec::len), Some(2));
     Ok(())
 }
