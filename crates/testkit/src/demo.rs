@@ -157,7 +157,13 @@ fn load_orders(app: &App, cli: &Caller) -> anyhow::Result<usize> {
         let regimen = &regimens[i % regimens.len()];
         let records = app.patient_records(cli, patient.id)?;
         let device = records.access_devices.iter().find(|d| d.fields.removed_on.is_none()).map(|d| d.id.to_string());
-        let start = app.now() + chrono::Duration::hours(4 + 6 * (i as i64 % 8));
+        // The first vancomycin course started 36 h ago and has two levels, so precision dosing has a case to fit.
+        let monitored = i == 0;
+        let start = if monitored {
+            app.now() - chrono::Duration::hours(36)
+        } else {
+            app.now() + chrono::Duration::hours(4 + 6 * (i as i64 % 8))
+        };
         let input = OrderInput {
             patient_id: Some(patient.id.to_string()),
             prescriber_name: Some(["Dr Imani Okafor", "Dr Lucas Brandt", "Dr Mei Tanaka"][i % 3].to_owned()),
@@ -203,6 +209,19 @@ fn load_orders(app: &App, cli: &Caller) -> anyhow::Result<usize> {
                 .collect();
             let verified = app.verify_order(cli, order.id, order.version, &overrides)?;
             app.transition_order(cli, order.id, verified.version, OrderAction::Activate, None)?;
+        }
+        if monitored {
+            for (loinc, hours, value) in [("4092-3", 11.5, "11.2"), ("20578-1", 26.0, "27.5")] {
+                let collected = start + chrono::Duration::minutes((hours * 60.0) as i64);
+                let lab = LabInput {
+                    loinc: Some(loinc.to_owned()),
+                    value: Some(value.to_owned()),
+                    unit: Some("mg/L".to_owned()),
+                    collected_at: Some(collected.to_rfc3339()),
+                };
+                app.add_patient_record(cli, patient.id, NewRecord::Lab(lab))
+                    .with_context(|| format!("adding a demo vancomycin level for {}", patient.fields.mrn))?;
+            }
         }
     }
     Ok(placed)

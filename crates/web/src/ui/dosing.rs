@@ -320,7 +320,10 @@ fn fit_view(fit: &OrderDosingFit) -> FitView {
         })
         .collect();
     let target = fit.input.target.map_or((400.0, 600.0), |t| (t.auc24_min, t.auc24_max));
-    let curve: Vec<(f64, f64)> = o.curve.iter().map(|p| (p.time_h, p.concentration_mg_l)).collect();
+    // With a projection, the solid curve stops where the dashed one starts (the next dose), so the two never overlap.
+    let until = if fit.projection.is_empty() { f64::INFINITY } else { fit.next_dose_h };
+    let curve: Vec<(f64, f64)> =
+        o.curve.iter().filter(|p| p.time_h <= until).map(|p| (p.time_h, p.concentration_mg_l)).collect();
     let projection: Vec<(f64, f64)> = fit.projection.iter().map(|p| (p.time_h, p.concentration_mg_l)).collect();
     let observed: Vec<(f64, f64)> = fit.input.levels.iter().map(|l| (l.time_h, l.concentration_mg_l)).collect();
     FitView {
