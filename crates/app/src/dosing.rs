@@ -260,7 +260,7 @@ pub(crate) fn estimate(input: &EstimateInput) -> Result<EstimateOutput, AppError
     too_many("levels", input.levels.len(), MAX_LEVELS)?;
     too_many("auc_intervals", input.auc_intervals.len(), MAX_AUC_INTERVALS)?;
     let covariates = covariates(model, &input.covariates)?;
-    let doses: Vec<Dose> = input.doses.iter().map(|d| Dose::new(d.time_h, d.amount_mg, d.duration_h)).collect();
+    let doses = engine_doses(input);
     let levels: Vec<Level> = input.levels.iter().map(|l| Level::new(l.time_h, l.concentration_mg_l)).collect();
     let fit = dosing::estimate(model, &covariates, &doses, &levels).map_err(invalid)?;
     let windows: Vec<(f64, f64)> = input.auc_intervals.iter().map(|w| (w[0], w[1])).collect();
@@ -301,7 +301,7 @@ fn curve(params: &PkParams, doses: &[Dose], levels: &[Level]) -> Result<Vec<Curv
     let to_h = last + CURVE_TAIL_H;
     let step_h = ((to_h - from_h) / CURVE_MAX_STEPS / CURVE_STEP_H).ceil().max(1.0) * CURVE_STEP_H;
     let points = dosing::curve(&params.disposition(), doses, from_h, to_h, step_h)?;
-    Ok(points.into_iter().map(|(time_h, concentration_mg_l)| CurvePoint { time_h, concentration_mg_l }).collect())
+    Ok(curve_points(points))
 }
 
 fn params_from(p: &PkParamsOutput) -> PkParams {
@@ -320,7 +320,7 @@ pub(crate) fn projection(
     start_h: f64,
     span_h: f64,
 ) -> Result<Vec<CurvePoint>, AppError> {
-    let mut doses: Vec<Dose> = input.doses.iter().map(|d| Dose::new(d.time_h, d.amount_mg, d.duration_h)).collect();
+    let mut doses = engine_doses(input);
     let mut t = start_h;
     while t < start_h + span_h {
         doses.push(Dose::new(t, regimen.amount_mg, regimen.duration_h));
@@ -328,12 +328,21 @@ pub(crate) fn projection(
     }
     let disposition = params_from(&output.individual).disposition();
     let points = dosing::curve(&disposition, &doses, start_h, start_h + span_h, CURVE_STEP_H).map_err(invalid)?;
-    Ok(points.into_iter().map(|(time_h, concentration_mg_l)| CurvePoint { time_h, concentration_mg_l }).collect())
+    Ok(curve_points(points))
 }
 
 /// The individual prediction at each level's time (the fitted value beside the observed one).
 pub(crate) fn predictions_at_levels(input: &EstimateInput, output: &EstimateOutput) -> Vec<f64> {
-    let doses: Vec<Dose> = input.doses.iter().map(|d| Dose::new(d.time_h, d.amount_mg, d.duration_h)).collect();
+    let doses = engine_doses(input);
     let disposition = params_from(&output.individual).disposition();
     input.levels.iter().map(|l| disposition.concentration(&doses, l.time_h)).collect()
+}
+
+/// The request's doses as the engine takes them.
+fn engine_doses(input: &EstimateInput) -> Vec<Dose> {
+    input.doses.iter().map(|d| Dose::new(d.time_h, d.amount_mg, d.duration_h)).collect()
+}
+
+fn curve_points(points: Vec<(f64, f64)>) -> Vec<CurvePoint> {
+    points.into_iter().map(|(time_h, concentration_mg_l)| CurvePoint { time_h, concentration_mg_l }).collect()
 }

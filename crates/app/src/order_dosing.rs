@@ -120,6 +120,13 @@ pub struct OrderDosingFit {
     pub next_dose_h: f64,
 }
 
+impl OrderDosingFit {
+    /// The instant `h` hours after the first dose (the inverse of the fit's clock).
+    pub fn instant(&self, h: f64) -> DateTime<Utc> {
+        self.origin + Duration::milliseconds((h * 3_600_000.0).round() as i64)
+    }
+}
+
 fn number(v: &mut Validation, field: &str, text: Option<&str>, required: bool) -> Option<f64> {
     let text = text.map(str::trim).filter(|t| !t.is_empty());
     match text {
@@ -238,7 +245,7 @@ fn order_infusion_min(order: &Order) -> f64 {
 /// The doses the order's schedule called for from its start until `now` (the last `MAX_DOSES`).
 pub fn scheduled_doses(order: &Order, amount_mg: f64, now: DateTime<Utc>) -> Vec<DoseRow> {
     let f = &order.fields;
-    let end = f.start_at.max(now.min(f.end().unwrap_or(now)));
+    let end = now.min(f.end().unwrap_or(now));
     let duration_min = order_infusion_min(order);
     let step = match f.frequency {
         Frequency::Every { hours } => Duration::hours(i64::from(hours)),
@@ -247,7 +254,7 @@ pub fn scheduled_doses(order: &Order, amount_mg: f64, now: DateTime<Utc>) -> Vec
     };
     let mut rows = Vec::new();
     let mut at = f.start_at;
-    while at <= end && at <= now {
+    while at <= end {
         rows.push(DoseRow { start: at, amount_mg, duration_min });
         at += step;
     }
@@ -518,8 +525,7 @@ impl App {
                 ),
             ));
         }
-        let next_dose = fit.origin + Duration::milliseconds((fit.next_dose_h * 3_600_000.0).round() as i64);
-        let input = regimen_input(&view, zone, &s, next_dose);
+        let input = regimen_input(&view, zone, &s, fit.instant(fit.next_dose_h));
         let note = note.map(str::trim).filter(|n| !n.is_empty());
         if note.is_some_and(|n| n.chars().count() > 300) {
             return Err(AppError::invalid("note", "must be at most 300 characters"));

@@ -11,8 +11,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use domain::role::Permission;
 use domain::{OrderId, ValidationErrors};
 
@@ -23,7 +21,7 @@ use crate::AppState;
 use crate::auth::{PageSession, PostedForm};
 use crate::error::PageError;
 use crate::filters::local_time;
-use crate::form::{Field, FormData, InputKind, fill};
+use crate::form::{Field, FormData, InputKind, fill, unplaced_errors};
 use crate::ui::{Layout, parse_id};
 
 pub fn router() -> Router<AppState> {
@@ -195,10 +193,9 @@ pub struct DosingPage {
     pub order_summary: String,
     pub provenance: Vec<String>,
     pub fields: Vec<Field>,
-    pub doses: String,
-    pub doses_error: Option<String>,
-    pub levels: String,
-    pub levels_error: Option<String>,
+    /// The two textareas (rendered by hand; `Field` carries their value and error).
+    pub doses: Field,
+    pub levels: Field,
     pub zone: String,
     pub errors: Vec<String>,
     pub fit: Option<FitView>,
@@ -255,6 +252,8 @@ fn values_of(form: &DosingForm) -> HashMap<String, String> {
         ("height_cm", &form.height_cm),
         ("auc24_min", &form.auc24_min),
         ("auc24_max", &form.auc24_max),
+        ("doses", &form.doses),
+        ("levels", &form.levels),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.clone().map(|v| (k.to_owned(), v)))
@@ -263,10 +262,6 @@ fn values_of(form: &DosingForm) -> HashMap<String, String> {
 
 fn n(x: f64, places: usize) -> String {
     format!("{x:.places$}")
-}
-
-fn at(origin: DateTime<Utc>, h: f64, zone: Tz) -> String {
-    local_time(origin + chrono::Duration::milliseconds((h * 3_600_000.0).round() as i64), zone)
 }
 
 fn fit_view(fit: &OrderDosingFit) -> FitView {
@@ -287,7 +282,7 @@ fn fit_view(fit: &OrderDosingFit) -> FitView {
         .zip(&fit.predicted_levels)
         .map(|(l, p)| Row {
             cells: vec![
-                at(fit.origin, l.time_h, zone),
+                local_time(fit.instant(l.time_h), zone),
                 n(l.time_h, 1),
                 n(l.concentration_mg_l, 1),
                 n(*p, 1),
@@ -300,7 +295,7 @@ fn fit_view(fit: &OrderDosingFit) -> FitView {
         .iter()
         .map(|w| Row {
             cells: vec![
-                format!("{} → {}", at(fit.origin, w.from_h, zone), at(fit.origin, w.to_h, zone)),
+                format!("{} → {}", local_time(fit.instant(w.from_h), zone), local_time(fit.instant(w.to_h), zone)),
                 format!("{}–{} h", n(w.from_h, 1), n(w.to_h, 1)),
                 n(w.mg_h_per_l, 0),
             ],
@@ -345,7 +340,7 @@ fn fit_view(fit: &OrderDosingFit) -> FitView {
                 "Dashed: {} mg every {} h from {} (the next dose due), predicted.",
                 s.amount_mg,
                 s.interval_h,
-                at(fit.origin, fit.next_dose_h, zone)
+                local_time(fit.instant(fit.next_dose_h), zone)
             )
         }),
         plot: Plot::new(&curve, &projection, &observed, fit.now_h, target),
@@ -363,9 +358,13 @@ fn page(session: &PageSession, input: PageInput<'_>) -> DosingPage {
     let PageInput { context, form, errors, fit } = input;
     let order = &context.view.order;
     let mut fields = form_fields(&context.models);
-    fill(&mut fields, &values_of(form), errors);
-    let named = |field: &str| errors.and_then(|e| e.message_for(field)).map(str::to_owned);
-    let known = ["doses", "levels"];
+    let mut textareas =
+        [Field::new("doses", "Doses given", InputKind::Text), Field::new("levels", "Measured levels", InputKind::Text)];
+    let values = values_of(form);
+    fill(&mut fields, &values, errors);
+    fill(&mut textareas, &values, errors);
+    let placed: Vec<Field> = fields.iter().chain(&textareas).cloned().collect();
+    let [doses, levels] = textareas;
     let f = &order.fields;
     DosingPage {
         layout: Some(Layout::new(session, "/patients")),
@@ -385,19 +384,10 @@ fn page(session: &PageSession, input: PageInput<'_>) -> DosingPage {
             order.status.label()
         ),
         provenance: context.provenance.clone(),
-        doses: form.doses.clone().unwrap_or_default(),
-        doses_error: named("doses"),
-        levels: form.levels.clone().unwrap_or_default(),
-        levels_error: named("levels"),
+        doses,
+        levels,
         zone: context.zone.to_string(),
-        errors: errors
-            .map(|e| {
-                e.0.iter()
-                    .filter(|fe| !known.contains(&fe.field.as_str()) && !fields.iter().any(|f| f.name == fe.field))
-                    .map(|fe| format!("{}: {}", fe.field.replace('_', " "), fe.message))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        errors: unplaced_errors(&placed, errors),
         fields,
         fit: fit.map(fit_view),
         can_apply: session.caller.can_at(Permission::OrderWrite, order.branch_id),
